@@ -1,0 +1,65 @@
+using System.Reflection;
+using Cake.Core;
+using Cake.Core.Diagnostics;
+using Cake.Frosting;
+using MlflowGke.Build.Settings;
+
+namespace MlflowGke.Build;
+
+/// <summary>Prints the settings, validates them for the tasks about to run, and summarises the changes at the end.</summary>
+public sealed class BuildLifetime : FrostingLifetime<BuildContext>
+{
+    public override void Setup(BuildContext context, ISetupContext info)
+    {
+        PrintSettings(context);
+        var taskNames = info.TasksToExecute.Select(task => task.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var errors = context.Settings.Errors.Concat(context.Settings.MissingFor(RequirementsOf(taskNames))).ToList();
+        if (errors.Count > 0)
+        {
+            throw new SettingsException(errors);
+        }
+
+        if (context.Settings.IsPlan)
+        {
+            context.Log.Information("Plan mode: reading state only; every change below is printed, none is made.");
+        }
+    }
+
+    public override void Teardown(BuildContext context, ITeardownContext info)
+    {
+        var changes = context.Changes.Changes;
+        if (info.ThrownException is SettingsException)
+        {
+            return;
+        }
+
+        var verb = context.Changes.IsPlan ? "would be made" : "made";
+        context.Log.Information(changes.Count == 0 ? "No changes: everything was already in place." : $"{changes.Count} change(s) {verb}.");
+    }
+
+    internal static IEnumerable<RequiresSettingsAttribute> RequirementsOf(IReadOnlySet<string> taskNames) =>
+        typeof(BuildLifetime).Assembly.GetTypes()
+            .Where(type => typeof(IFrostingTask).IsAssignableFrom(type) && taskNames.Contains(type.GetCustomAttribute<TaskNameAttribute>()?.Name ?? type.Name))
+            .SelectMany(type => type.GetCustomAttributes<RequiresSettingsAttribute>());
+
+    private static void PrintSettings(BuildContext context)
+    {
+        var rows = context.Settings.Resolved.OrderBy(setting => SettingNames.All.ToList().IndexOf(setting.Definition))
+            .Select(setting => (setting.Definition.Name, Value: Display(setting), Source: setting.Value == null && setting.Definition.Default != null ? "default" : setting.Source))
+            .ToList();
+        var nameWidth = rows.Max(row => row.Name.Length);
+        var valueWidth = Math.Min(60, rows.Max(row => row.Value.Length));
+        context.Log.Information("Settings:");
+        foreach (var (name, value, source) in rows)
+        {
+            context.Log.Information("  {0} {1} {2}", name.PadRight(nameWidth), value.PadRight(valueWidth), source);
+        }
+    }
+
+    private static string Display(ResolvedSetting setting) => setting switch
+    {
+        { Value: null } => setting.Definition.Default ?? "-",
+        { Definition.IsSecret: true } => "[REDACTED]",
+        _ => setting.Value,
+    };
+}

@@ -1,0 +1,110 @@
+using Cake.Core;
+using Cake.Core.IO;
+using MlflowGke.Build.Settings;
+
+namespace MlflowGke.Build.Doctor;
+
+/// <summary>Checks that this machine has what Deploy needs; reads only.</summary>
+public sealed class DoctorChecks(ICakeContext context, DeploySettings settings)
+{
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(15);
+
+    public IReadOnlyList<DoctorCheck> Run()
+    {
+        var checks = new List<DoctorCheck>
+        {
+            CheckTool("dotnet", "dotnet", ["--version"], "install the .NET 10 SDK and put dotnet on PATH"),
+            CheckTool("docker CLI", "docker", ["--version"], "install the docker CLI (Debian: apt-get install docker.io) and put docker on PATH"),
+        };
+        if (checks[^1].Passed)
+        {
+            checks.Add(CheckTool("docker daemon", "docker", ["version", "--format", "{{.Server.Version}}"], "start the docker daemon (sudo systemctl start docker, or dockerd) and check DOCKER_HOST"));
+        }
+
+        var kubectl = CheckTool("kubectl", "kubectl", ["version", "--client=true"], "install kubectl (Debian: apt-get install kubectl from Google's repository, or gcloud components install kubectl)");
+        checks.Add(kubectl);
+        if (kubectl.Passed)
+        {
+            checks.Add(CheckKubeContext());
+        }
+
+        checks.Add(CheckApplicationDefaultCredentials());
+        return checks;
+    }
+
+    private DoctorCheck CheckTool(string name, string tool, string[] arguments, string fix)
+    {
+        var path = context.Tools.Resolve(tool);
+        if (path == null)
+        {
+            return new DoctorCheck(name, false, $"'{tool}' was not found on PATH", fix);
+        }
+
+        var (exitCode, output) = RunProbe(path, arguments);
+        return exitCode == 0
+            ? new DoctorCheck(name, true, output.FirstOrDefault() ?? path.FullPath, fix)
+            : new DoctorCheck(name, false, $"'{tool} {string.Join(' ', arguments)}' exited with {exitCode}: {string.Join(' ', output.Take(3))}", fix);
+    }
+
+    private DoctorCheck CheckKubeContext()
+    {
+        const string check = "kube context";
+        if (settings.KubeContext == null)
+        {
+            return new DoctorCheck(check, false, "no context is set", "set KUBE_CONTEXT, or PROJECT_ID, REGION and CLUSTER_NAME", Required: false);
+        }
+
+        var (exitCode, output) = RunProbe(context.Tools.Resolve("kubectl")!, ["config", "get-contexts", settings.KubeContext, "--output=name"]);
+        return exitCode == 0 && output.Contains(settings.KubeContext)
+            ? new DoctorCheck(check, true, settings.KubeContext, string.Empty)
+            : new DoctorCheck(check, false, $"context '{settings.KubeContext}' is not in the kubeconfig", $"run: gcloud container clusters get-credentials {CredentialsHint()}");
+    }
+
+    private string CredentialsHint() =>
+        settings.Resolved.Any(s => s.Definition.Name == SettingNames.ClusterName && s.Value != null)
+            ? $"{settings.ClusterName} --region {settings.Region} --project {settings.ProjectId}"
+            : "CLUSTER --region REGION --project PROJECT";
+
+    private DoctorCheck CheckApplicationDefaultCredentials()
+    {
+        const string check = "Google credentials";
+        const string fix = "run 'gcloud auth application-default login', or in GitHub Actions use google-github-actions/auth, or set GOOGLE_OAUTH_ACCESS_TOKEN";
+        if (!string.IsNullOrEmpty(context.Environment.GetEnvironmentVariable("GOOGLE_OAUTH_ACCESS_TOKEN")))
+        {
+            return new DoctorCheck(check, true, "GOOGLE_OAUTH_ACCESS_TOKEN is set", fix);
+        }
+
+        var explicitFile = context.Environment.GetEnvironmentVariable("GOOGLE_APPLICATION_CREDENTIALS");
+        if (!string.IsNullOrEmpty(explicitFile))
+        {
+            return context.FileSystem.Exist(new FilePath(explicitFile))
+                ? new DoctorCheck(check, true, $"GOOGLE_APPLICATION_CREDENTIALS={explicitFile}", fix)
+                : new DoctorCheck(check, false, $"GOOGLE_APPLICATION_CREDENTIALS points to '{explicitFile}', which does not exist", fix);
+        }
+
+        var home = context.Environment.GetEnvironmentVariable("HOME") ?? string.Empty;
+        var wellKnown = new DirectoryPath(home).Combine(".config/gcloud").CombineWithFilePath("application_default_credentials.json");
+        return context.FileSystem.Exist(wellKnown)
+            ? new DoctorCheck(check, true, wellKnown.FullPath, fix)
+            : new DoctorCheck(check, false, "no application default credentials were found", fix);
+    }
+
+    private (int ExitCode, List<string> Output) RunProbe(FilePath tool, string[] arguments)
+    {
+        var builder = new ProcessArgumentBuilder();
+        foreach (var argument in arguments)
+        {
+            builder.AppendQuoted(argument);
+        }
+
+        using var process = context.ProcessRunner.Start(tool, new ProcessSettings { Arguments = builder, RedirectStandardOutput = true, RedirectStandardError = true, Silent = true });
+        if (!process.WaitForExit((int)ProbeTimeout.TotalMilliseconds))
+        {
+            process.Kill();
+            return (-1, [$"no answer within {ProbeTimeout.TotalSeconds:0} s"]);
+        }
+
+        var output = process.GetStandardOutput().Concat(process.GetStandardError()).Where(line => line.Length > 0).ToList();
+        return (process.GetExitCode(), output);
+    }
+}

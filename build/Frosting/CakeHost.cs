@@ -1,0 +1,95 @@
+using System.Reflection;
+using Cake.Core.IO;
+using Cake.Frosting.Internal;
+using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console.Cli;
+
+namespace Cake.Frosting;
+
+/// <summary>
+/// Builds and runs a Frosting-style build on the Cake 7 engine. The surface matches Cake.Frosting's
+/// <c>CakeHost</c>, so task code does not change when this folder is swapped for the package.
+/// </summary>
+public sealed class CakeHost
+{
+    private readonly IServiceCollection _services = new ServiceCollection();
+    private readonly Dictionary<string, string> _cakeSettings = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<Assembly> _taskAssemblies = [];
+    private Type _contextType = typeof(FrostingContext);
+    private DirectoryPath? _workingDirectory;
+
+    public CakeHost()
+    {
+        var entry = Assembly.GetEntryAssembly();
+        if (entry != null)
+        {
+            _taskAssemblies.Add(entry);
+        }
+    }
+
+    public CakeHost UseContext<TContext>()
+        where TContext : class, IFrostingContext
+    {
+        _contextType = typeof(TContext);
+        return this;
+    }
+
+    public CakeHost UseLifetime<TLifetime>()
+        where TLifetime : class, IFrostingLifetime
+    {
+        _services.AddSingleton<IFrostingLifetime, TLifetime>();
+        return this;
+    }
+
+    public CakeHost UseTaskLifetime<TLifetime>()
+        where TLifetime : class, IFrostingTaskLifetime
+    {
+        _services.AddSingleton<IFrostingTaskLifetime, TLifetime>();
+        return this;
+    }
+
+    public CakeHost UseCakeSetting(string key, string value)
+    {
+        _cakeSettings[key] = value;
+        return this;
+    }
+
+    public CakeHost UseWorkingDirectory(DirectoryPath path)
+    {
+        _workingDirectory = path;
+        return this;
+    }
+
+    /// <summary>Adds the tasks of another assembly (the entry assembly is always scanned).</summary>
+    public CakeHost AddAssembly(Assembly assembly)
+    {
+        if (!_taskAssemblies.Contains(assembly))
+        {
+            _taskAssemblies.Add(assembly);
+        }
+
+        return this;
+    }
+
+    public CakeHost ConfigureServices(Action<IServiceCollection> configure)
+    {
+        configure(_services);
+        return this;
+    }
+
+    public int Run(IEnumerable<string> args)
+    {
+        var blueprint = new HostBlueprint(_services, _cakeSettings, _taskAssemblies, _contextType, _workingDirectory);
+        var registrations = new ServiceCollection();
+        registrations.AddSingleton(blueprint);
+
+        var app = new CommandApp<HostCommand>(new CommandTypeRegistrar(registrations));
+        app.Configure(config =>
+        {
+            config.SetApplicationName("build.sh");
+            config.Settings.StrictParsing = false;
+            config.Settings.CaseSensitivity = CaseSensitivity.None;
+        });
+        return app.Run(args);
+    }
+}

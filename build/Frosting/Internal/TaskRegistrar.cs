@@ -1,0 +1,96 @@
+using Cake.Core;
+using Cake.Core.Diagnostics;
+
+namespace Cake.Frosting.Internal;
+
+/// <summary>Registers task classes and lifetimes with the Cake engine, as Cake.Frosting's engine does.</summary>
+internal sealed class TaskRegistrar(ICakeEngine engine, IFrostingContext context, TaskSkipReasons skipReasons, ICakeLog log)
+{
+    public IReadOnlyCollection<string> Register(IEnumerable<IFrostingTask> tasks, IFrostingLifetime? lifetime, IFrostingTaskLifetime? taskLifetime)
+    {
+        var names = new List<string>();
+        foreach (var task in tasks)
+        {
+            names.Add(Register(task));
+        }
+
+        if (lifetime != null)
+        {
+            engine.RegisterSetupAction(info => lifetime.Setup(context, info));
+            engine.RegisterTeardownAction(info => lifetime.Teardown(context, info));
+        }
+
+        if (taskLifetime != null)
+        {
+            engine.RegisterTaskSetupAction(info => taskLifetime.Setup(context, info));
+            engine.RegisterTaskTeardownAction(info => taskLifetime.Teardown(context, info));
+        }
+
+        return names;
+    }
+
+    private string Register(IFrostingTask task)
+    {
+        var type = task.GetType();
+        var name = TaskNames.Of(type);
+        log.Debug("Registering task: {0}", name);
+
+        var builder = engine.RegisterTask(name);
+        var description = type.GetCustomAttributes(typeof(TaskDescriptionAttribute), false).OfType<TaskDescriptionAttribute>().FirstOrDefault();
+        if (description != null)
+        {
+            builder.Description(description.Description);
+        }
+
+        builder.Does(task.RunAsync);
+        builder.WithCriteria(_ => ShouldRun(task, name), "its criteria were not met");
+
+        if (type.IsDefined(typeof(ContinueOnErrorAttribute), false))
+        {
+            builder.ContinueOnError();
+        }
+
+        // As in Cake.Frosting: an OnError handler marks the error as handled, so only overrides are registered.
+        if (IsOverridden(type, nameof(IFrostingTask.OnError)))
+        {
+            builder.OnError((exception, _) => task.OnError(exception, context));
+        }
+
+        if (IsOverridden(type, nameof(IFrostingTask.Finally)))
+        {
+            builder.Finally(_ => task.Finally(context));
+        }
+
+        foreach (var dependency in TaskNames.DependenciesOf(type))
+        {
+            builder.IsDependentOn(TaskNames.Of(dependency));
+        }
+
+        foreach (var dependee in TaskNames.DependeesOf(type))
+        {
+            builder.IsDependeeOf(TaskNames.Of(dependee));
+        }
+
+        return name;
+    }
+
+    private bool ShouldRun(IFrostingTask task, string name)
+    {
+        skipReasons.EvaluatingTask = name;
+        try
+        {
+            return task.ShouldRun(context);
+        }
+        finally
+        {
+            skipReasons.EvaluatingTask = null;
+        }
+    }
+
+    private static bool IsOverridden(Type taskType, string methodName)
+    {
+        var declaring = taskType.GetMethods().First(method => method.Name == methodName && !method.DeclaringType!.IsInterface).DeclaringType!;
+        return !(declaring.IsGenericType && declaring.GetGenericTypeDefinition() is var definition
+            && (definition == typeof(FrostingTask<>) || definition == typeof(AsyncFrostingTask<>)));
+    }
+}

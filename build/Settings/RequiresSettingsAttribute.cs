@@ -1,0 +1,13 @@
+namespace MlflowGke.Build.Settings;
+
+/// <summary>
+/// Settings a task cannot run without; checked for every task about to run before the first one starts.
+/// With <see cref="OnlyOn"/> set, required on that database path only.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true)]
+public sealed class RequiresSettingsAttribute(params string[] names) : Attribute
+{
+    public IReadOnlyList<string> Names { get; } = names;
+
+    public DatabasePath[] OnlyOn { get; init; } = [DatabasePath.InCluster, DatabasePath.CloudSql];
+}

@@ -1,0 +1,30 @@
+using Cake.Core.Diagnostics;
+using Cake.Frosting;
+using MlflowGke.Build.Doctor;
+
+namespace MlflowGke.Build.Tasks;
+
+[TaskName("Doctor")]
+[TaskDescription("Checks this machine: dotnet, docker, kubectl, the kube context and Google credentials.")]
+public sealed class DoctorTask : FrostingTask<BuildContext>
+{
+    public override void Run(BuildContext context)
+    {
+        var checks = new DoctorChecks(context, context.Settings).Run();
+        var width = checks.Max(check => check.Name.Length);
+        foreach (var check in checks)
+        {
+            context.Log.Information("  {0} {1}  {2}", check.Status.PadRight(4), check.Name.PadRight(width), check.Detail);
+            if (!check.Passed)
+            {
+                context.Log.Information("  {0} {1}  fix: {2}", string.Empty.PadRight(4), string.Empty.PadRight(width), check.Fix);
+            }
+        }
+
+        var failed = checks.Where(check => check is { Passed: false, Required: true }).Select(check => check.Name).ToList();
+        if (failed.Count > 0)
+        {
+            throw new InvalidOperationException($"Doctor: {failed.Count} required check(s) failed: {string.Join(", ", failed)}. See the fixes above.");
+        }
+    }
+}

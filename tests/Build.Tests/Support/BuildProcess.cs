@@ -1,0 +1,55 @@
+using System.Diagnostics;
+
+namespace MlflowGke.Build.Tests.Support;
+
+/// <summary>Runs the compiled build (Build.dll) as a user would, in its own process, with a controlled environment.</summary>
+public sealed class BuildProcess
+{
+    private static readonly string[] InheritedVariables = ["PATH", "HOME", "DOTNET_ROOT", "DOCKER_HOST", "TMPDIR"];
+
+    public Dictionary<string, string> Environment { get; } = InheritedVariables
+        .Where(name => System.Environment.GetEnvironmentVariable(name) != null)
+        .ToDictionary(name => name, name => System.Environment.GetEnvironmentVariable(name)!);
+
+    public string WorkingDirectory { get; set; } = RepositoryLayout.Root;
+
+    public static string BuildAssembly => Path.Combine(AppContext.BaseDirectory, "Build.dll");
+
+    public async Task<BuildResult> RunAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = WorkingDirectory,
+        };
+        start.ArgumentList.Add(BuildAssembly);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment.Clear();
+        foreach (var (name, value) in Environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        start.Environment["NO_COLOR"] = "1";
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await process.WaitForExitAsync(timeout.Token);
+        return new BuildResult(process.ExitCode, await output, await error);
+    }
+}
+
+public sealed record BuildResult(int ExitCode, string Output, string Error)
+{
+    public string All => Output + Error;
+
+    public override string ToString() => $"exit code {ExitCode}{System.Environment.NewLine}{All}";
+}
