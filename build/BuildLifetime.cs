@@ -44,8 +44,12 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
 
     private static void PrintSettings(BuildContext context)
     {
-        var rows = context.Settings.Resolved.OrderBy(setting => SettingNames.All.ToList().IndexOf(setting.Definition))
-            .Select(setting => (setting.Definition.Name, Value: Display(setting), Source: setting.Value == null && setting.Definition.Default != null ? "default" : setting.Source))
+        var settings = context.Settings;
+        var rows = SettingNames.All
+            .Select(definition => settings.Resolved.Single(setting => setting.Definition == definition))
+            .Select(setting => setting.Value != null
+                ? (setting.Definition.Name, Value: setting.Definition.IsSecret ? "[REDACTED]" : setting.Value, setting.Source)
+                : (setting.Definition.Name, Value: settings.ValueWhenUnset(setting.Definition.Name) ?? "-", Source: settings.ValueWhenUnset(setting.Definition.Name) == null ? ResolvedSetting.NotSet : "default"))
             .ToList();
         var nameWidth = rows.Max(row => row.Name.Length);
         var valueWidth = Math.Min(60, rows.Max(row => row.Value.Length));
@@ -55,11 +59,4 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
             context.Log.Information("  {0} {1} {2}", name.PadRight(nameWidth), value.PadRight(valueWidth), source);
         }
     }
-
-    private static string Display(ResolvedSetting setting) => setting switch
-    {
-        { Value: null } => setting.Definition.Default ?? "-",
-        { Definition.IsSecret: true } => "[REDACTED]",
-        _ => setting.Value,
-    };
 }

@@ -103,6 +103,15 @@ public sealed partial class DeploySettings
 
     public string? Dockerfile { get; }
 
+    /// <summary>The value used for a setting that was not given: derived from other settings, or its default.</summary>
+    public string? ValueWhenUnset(string name) => name switch
+    {
+        SettingNames.KubeContext => KubeContext,
+        SettingNames.Database => Database.ToSettingValue(),
+        SettingNames.ImageRepository => _imageRepository,
+        _ => SettingNames.Get(name).Default,
+    };
+
     /// <summary>Errors for settings that the given requirements need but that are missing.</summary>
     public IReadOnlyList<SettingError> MissingFor(IEnumerable<RequiresSettingsAttribute> requirements)
     {

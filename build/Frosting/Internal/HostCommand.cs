@@ -93,7 +93,7 @@ internal sealed class HostCommand(HostBlueprint blueprint) : Command<HostCommand
         services.AddSingleton<ICakeReportPrinter>(provider => new SkipReasonReportPrinter(
             new CakeSpectreReportPrinter(provider.GetRequiredService<IAnsiConsole>()),
             provider.GetRequiredService<TaskSkipReasons>()));
-        services.AddSingleton<VersionFeature>().AddSingleton<InfoFeature>().AddSingleton<IVersionResolver, VersionResolver>();
+        services.AddSingleton<VersionFeature>().AddSingleton<InfoFeature>().AddSingleton<IVersionResolver, HostVersionResolver>();
         return services.BuildServiceProvider();
     }
 

@@ -1,0 +1,65 @@
+using MlflowGke.Build.Tests.Support;
+
+namespace MlflowGke.Build.Tests.Tasks;
+
+public sealed class DoctorTaskTests
+{
+    [Test]
+    public async Task Missing_tools_fail_with_a_fix_for_each()
+    {
+        using var bin = new TempDirectory();
+        File.CreateSymbolicLink(Path.Combine(bin.Path, "dotnet"), DotnetPath());
+        var build = new BuildProcess();
+        build.Environment["PATH"] = bin.Path;
+        build.Environment["HOME"] = bin.Path;
+
+        var result = await build.RunAsync("--target=Doctor");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString);
+            Assert.That(result.Output, Does.Match(@"pass\s+dotnet"));
+            Assert.That(result.Output, Does.Match(@"FAIL\s+docker CLI\s+'docker' was not found on PATH"));
+            Assert.That(result.Output, Does.Match(@"FAIL\s+kubectl\s+'kubectl' was not found on PATH"));
+            Assert.That(result.Output, Does.Contain("fix: install the docker CLI").And.Contain("fix: install kubectl"));
+            Assert.That(result.Output, Does.Match(@"FAIL\s+Google credentials\s+no application default credentials"));
+            Assert.That(result.All, Does.Contain("required check(s) failed: docker CLI, kubectl, Google credentials"));
+        });
+    }
+
+    [Test]
+    public async Task Kube_context_missing_from_kubeconfig_is_a_failure_with_the_get_credentials_command()
+    {
+        using var home = new TempDirectory();
+        var build = new BuildProcess();
+        build.Environment["HOME"] = home.Path;
+        build.Environment["KUBECONFIG"] = home.Combine("kubeconfig");
+        File.WriteAllText(home.Combine("kubeconfig"), "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n");
+
+        var result = await build.RunAsync("--target=Doctor", "--project-id=my-project-1", "--region=europe-west1", "--cluster-name=ml");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Output, Does.Match(@"FAIL\s+kube context\s+context 'gke_my-project-1_europe-west1_ml' is not in the kubeconfig"), result.ToString);
+            Assert.That(result.Output, Does.Contain("gcloud container clusters get-credentials ml --region europe-west1 --project my-project-1"));
+        });
+    }
+
+    [Test]
+    public async Task Credentials_from_an_access_token_pass()
+    {
+        var build = new BuildProcess();
+        build.Environment["GOOGLE_OAUTH_ACCESS_TOKEN"] = "ya29.secret-token-value";
+
+        var result = await build.RunAsync("--target=Doctor");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Output, Does.Match(@"pass\s+Google credentials\s+GOOGLE_OAUTH_ACCESS_TOKEN is set"), result.ToString);
+            Assert.That(result.All, Does.Not.Contain("secret-token-value"));
+        });
+    }
+
+    private static string DotnetPath() =>
+        Environment.GetEnvironmentVariable("PATH")!.Split(':').Select(directory => Path.Combine(directory, "dotnet")).First(File.Exists);
+}
