@@ -27,7 +27,6 @@ public sealed class RenderTargetTests
             File.Delete(manifest);
         }
 
-
         var result = await Run(new Dictionary<string, string>(renderCase.Values) { [SettingNames.ImageTag] = "3.6.0-process" });
 
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
