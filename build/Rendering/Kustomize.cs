@@ -13,26 +13,23 @@ public interface IKustomize
 /// <summary>The rendered objects, and what kustomize printed on stderr (deprecation and other warnings).</summary>
 public sealed record KustomizeOutput(string Manifest, IReadOnlyList<string> Warnings);
 
-public sealed class KubectlKustomizeSettings : ToolSettings
-{
-    /// <summary>How long a render may take; kustomize reads local files only, so this is short.</summary>
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(1);
-}
+public sealed class KubectlKustomizeSettings : ToolSettings;
 
 /// <summary><c>kubectl kustomize DIR</c>, the kustomize built into kubectl (no cluster is contacted).</summary>
 public sealed class KubectlKustomize(IFileSystem fileSystem, ICakeEnvironment environment, IProcessRunner processRunner, IToolLocator tools)
     : Tool<KubectlKustomizeSettings>(fileSystem, environment, processRunner, tools), IKustomize
 {
-    public KubectlKustomizeSettings Settings { get; init; } = new();
+    // Kustomize reads local files only, so a render that takes longer than this is stuck.
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(1);
 
     public KustomizeOutput Build(DirectoryPath directory)
     {
         var arguments = Arguments(directory);
-        using var process = RunProcess(Settings, arguments, new ProcessSettings { RedirectStandardOutput = true, RedirectStandardError = true, Silent = true });
-        if (!process.WaitForExit((int)Settings.Timeout.TotalMilliseconds))
+        using var process = RunProcess(new KubectlKustomizeSettings(), arguments, new ProcessSettings { RedirectStandardOutput = true, RedirectStandardError = true, Silent = true });
+        if (!process.WaitForExit((int)Timeout.TotalMilliseconds))
         {
             process.Kill();
-            throw new TimeoutException($"kubectl {arguments.Render()} did not finish within {Settings.Timeout.TotalSeconds:0} s.");
+            throw new TimeoutException($"kubectl {arguments.Render()} did not finish within {Timeout.TotalSeconds:0} s.");
         }
 
         // The timed wait can return before the redirected streams are drained; this one cannot.
