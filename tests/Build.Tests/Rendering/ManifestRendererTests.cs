@@ -42,6 +42,16 @@ public sealed partial class ManifestRendererTests(RenderCase renderCase)
     }
 
     [Test]
+    public void Every_rendered_document_is_a_valid_api_object()
+    {
+        // Loading is strict (see KubernetesSchema): reaching here means no unknown field; none may be dropped either.
+        var documents = _manifest.Text.Split("\n---\n").Count(document => document.Trim().Length > 0);
+
+        Assert.That(_manifest.Objects, Has.Count.EqualTo(documents));
+        Assert.That(_manifest.Objects.Select(item => item.ApiVersion), Has.None.Contains("beta").And.None.Contains("alpha"));
+    }
+
+    [Test]
     public void Cloud_sql_path_has_no_postgres_object()
     {
         var postgresObjects = _manifest.Objects.Where(item => item.Metadata.Name.Contains("postgres", StringComparison.Ordinal)
