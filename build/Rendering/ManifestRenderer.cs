@@ -1,0 +1,62 @@
+using Cake.Core.Diagnostics;
+using Cake.Core.IO;
+using MlflowGke.Build.Image;
+using MlflowGke.Build.Settings;
+
+namespace MlflowGke.Build.Rendering;
+
+/// <summary>
+/// Renders the manifest for the chosen database path: writes a generated kustomization next to it that takes the
+/// committed overlay as its resource (see <see cref="GeneratedKustomization"/>), and builds it with kubectl kustomize.
+/// Writes local files only.
+/// </summary>
+public sealed class ManifestRenderer
+{
+    private readonly DeploySettings _settings;
+    private readonly IKustomize _kustomize;
+    private readonly ICakeLog _log;
+    private readonly DirectoryPath _repositoryRoot;
+
+    public ManifestRenderer(BuildContext context)
+        : this(context.Settings, new KubectlKustomize(context.FileSystem, context.Environment, context.ProcessRunner, context.Tools), context.Log, context.Environment.WorkingDirectory)
+    {
+    }
+
+    internal ManifestRenderer(DeploySettings settings, IKustomize kustomize, ICakeLog log, DirectoryPath repositoryRoot)
+    {
+        _settings = settings;
+        _kustomize = kustomize;
+        _log = log;
+        _repositoryRoot = repositoryRoot;
+        OutputRoot = repositoryRoot.Combine("artifacts/render");
+    }
+
+    /// <summary>Receives one folder per database path (in-cluster, cloud-sql); relative paths are under the repository root.</summary>
+    public DirectoryPath OutputRoot { get; init; }
+
+    /// <summary>Writes OUTPUT_ROOT/PATH/kustomization.yaml and the rendered OUTPUT_ROOT/PATH/manifest.yaml; returns the manifest.</summary>
+    public async Task<FilePath> RenderAsync(ImageReference image)
+    {
+        var mlflowFolder = _repositoryRoot.Combine("deployment/mlflow");
+        var overlay = mlflowFolder.Combine(GeneratedKustomization.OverlayOf(_settings.Database));
+        if (!File.Exists(overlay.CombineWithFilePath("kustomization.yaml").FullPath))
+        {
+            throw new InvalidOperationException($"The overlay {overlay.FullPath} does not exist: run the build from the repository root (the folder holding deployment/).");
+        }
+
+        var folder = OutputRoot.MakeAbsolute(_repositoryRoot).Combine(_settings.Database.ToSettingValue());
+        Directory.CreateDirectory(folder.FullPath);
+        var relativeMlflowFolder = System.IO.Path.GetRelativePath(folder.FullPath, mlflowFolder.FullPath).Replace('\\', '/');
+        await File.WriteAllTextAsync(folder.CombineWithFilePath("kustomization.yaml").FullPath, GeneratedKustomization.For(_settings, image, relativeMlflowFolder));
+
+        var output = _kustomize.Build(folder);
+        foreach (var warning in output.Warnings)
+        {
+            _log.Warning("kustomize: {0}", warning);
+        }
+
+        var manifest = folder.CombineWithFilePath("manifest.yaml");
+        await File.WriteAllTextAsync(manifest.FullPath, output.Manifest);
+        return manifest;
+    }
+}

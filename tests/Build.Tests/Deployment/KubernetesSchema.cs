@@ -1,0 +1,18 @@
+using k8s;
+using k8s.Models;
+
+namespace MlflowGke.Build.Tests.Deployment;
+
+/// <summary>
+/// Reads rendered manifests into the Kubernetes client's API models strictly: a field the API does not have
+/// (a misspelling, a wrong nesting level) fails instead of being dropped, and a kind without a model fails too.
+/// </summary>
+public static class KubernetesSchema
+{
+    public static IReadOnlyList<IKubernetesObject<V1ObjectMeta>> Load(string manifest)
+    {
+        var objects = KubernetesYaml.LoadAllFromString(manifest, typeMap: null, strict: true);
+        return objects.Select(item => item as IKubernetesObject<V1ObjectMeta>
+            ?? throw new InvalidDataException($"{item.GetType().Name} is not a Kubernetes object with metadata")).ToList();
+    }
+}

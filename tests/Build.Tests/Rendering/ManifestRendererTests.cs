@@ -1,0 +1,300 @@
+using System.Text.RegularExpressions;
+using k8s.Models;
+using MlflowGke.Build.Settings;
+using MlflowGke.Build.Tests.Deployment;
+using MlflowGke.Build.Tests.Support;
+
+namespace MlflowGke.Build.Tests.Rendering;
+
+[Category("Kubectl")]
+[TestFixtureSource(typeof(RenderCase), nameof(RenderCase.All))]
+public sealed partial class ManifestRendererTests(RenderCase renderCase)
+{
+    private const string ApplyCreatedSecret = "mlflow-db-credentials";
+
+    private TempDirectory _output = null!;
+    private RenderedManifest _manifest = null!;
+    private DeploySettings _settings = null!;
+
+    private bool IsCloudSql => _settings.Database == DatabasePath.CloudSql;
+
+    [OneTimeSetUp]
+    public async Task RenderOnce()
+    {
+        KubectlAvailability.Require();
+        _settings = renderCase.Settings();
+        _output = new TempDirectory();
+        _manifest = new RenderedManifest(await Renderer.RenderAsync(renderCase, _output.Path));
+    }
+
+    [OneTimeTearDown]
+    public void RemoveOutput() => _output?.Dispose();
+
+    [Test]
+    public void Renders_exactly_the_objects_of_its_path()
+    {
+        string[] common = ["Namespace/" + _settings.Namespace, "ServiceAccount/mlflow", "ConfigMap/mlflow-config-HASH", "Service/mlflow", "Deployment/mlflow"];
+        string[] database = IsCloudSql
+            ? ["ServiceAccount/mlflow-cloudsql-proxy", "Service/cloudsql-proxy", "Deployment/cloudsql-proxy", "NetworkPolicy/cloudsql-proxy"]
+            : ["Service/postgres", "StatefulSet/postgres", "NetworkPolicy/postgres"];
+
+        Assert.That(_manifest.KindsAndNames, Is.EquivalentTo(common.Concat(database)));
+    }
+
+    [Test]
+    public void Every_rendered_document_is_a_valid_api_object()
+    {
+        // Loading is strict (see KubernetesSchema): reaching here means no unknown field; none may be dropped either.
+        var documents = _manifest.Text.Split("\n---\n").Count(document => document.Trim().Length > 0);
+
+        Assert.That(_manifest.Objects, Has.Count.EqualTo(documents));
+        Assert.That(_manifest.Objects.Select(item => item.ApiVersion), Has.None.Contains("beta").And.None.Contains("alpha"));
+    }
+
+    [Test]
+    public void Cloud_sql_path_has_no_postgres_object()
+    {
+        var postgresObjects = _manifest.Objects.Where(item => item.Metadata.Name.Contains("postgres", StringComparison.Ordinal)
+            || (item.Metadata.Labels?.Values.Contains("postgres") ?? false)).Select(item => $"{item.Kind}/{item.Metadata.Name}");
+        var postgresImages = _manifest.Workloads.SelectMany(workload => workload.AllContainers).Where(container => container.Image.StartsWith("postgres", StringComparison.Ordinal));
+
+        Assert.That(postgresObjects, IsCloudSql ? Is.Empty : Is.Not.Empty);
+        Assert.That(postgresImages, IsCloudSql ? Is.Empty : Is.Not.Empty);
+        Assert.That(_manifest.MlflowConfig.Data["DB_HOST"], Is.EqualTo(IsCloudSql ? "cloudsql-proxy" : "postgres"));
+    }
+
+    [Test]
+    public void Every_reference_resolves_to_an_object_in_the_output_or_to_the_secret_apply_creates()
+    {
+        var configMaps = _manifest.All<V1ConfigMap>().ToDictionary(map => map.Metadata.Name, map => map.Data);
+        var serviceAccounts = _manifest.All<V1ServiceAccount>().Select(account => account.Metadata.Name).ToHashSet();
+        var secrets = _manifest.All<V1Secret>().Select(secret => secret.Metadata.Name).Append(ApplyCreatedSecret).ToHashSet();
+        var unresolved = new List<string>();
+        foreach (var workload in _manifest.Workloads)
+        {
+            var pod = workload.Template.Spec;
+            if (pod.ServiceAccountName != null && !serviceAccounts.Contains(pod.ServiceAccountName))
+            {
+                unresolved.Add($"{workload.Name}: serviceAccountName {pod.ServiceAccountName}");
+            }
+
+            var volumes = (pod.Volumes ?? []).Select(volume => volume.Name).Concat(workload.ClaimTemplates).ToHashSet();
+            foreach (var volume in pod.Volumes ?? [])
+            {
+                if ((volume.ConfigMap != null && !configMaps.ContainsKey(volume.ConfigMap.Name)) || (volume.Secret != null && !secrets.Contains(volume.Secret.SecretName)))
+                {
+                    unresolved.Add($"{workload.Name}: volume {volume.Name}");
+                }
+
+                if (volume.PersistentVolumeClaim != null || volume.HostPath != null)
+                {
+                    unresolved.Add($"{workload.Name}: volume {volume.Name} uses a source the manifests do not create");
+                }
+            }
+
+            foreach (var container in workload.AllContainers)
+            {
+                var where = $"{workload.Name}/{container.Name}";
+                foreach (var source in container.EnvFrom ?? [])
+                {
+                    if ((source.ConfigMapRef != null && !configMaps.ContainsKey(source.ConfigMapRef.Name)) || (source.SecretRef != null && !secrets.Contains(source.SecretRef.Name)))
+                    {
+                        unresolved.Add($"{where}: envFrom");
+                    }
+                }
+
+                foreach (var env in container.Env ?? [])
+                {
+                    var configKey = env.ValueFrom?.ConfigMapKeyRef;
+                    if (configKey != null && !(configMaps.TryGetValue(configKey.Name, out var data) && data.ContainsKey(configKey.Key)))
+                    {
+                        unresolved.Add($"{where}: env {env.Name} from ConfigMap {configKey.Name} key {configKey.Key}");
+                    }
+
+                    var secretKey = env.ValueFrom?.SecretKeyRef;
+                    if (secretKey != null && !secrets.Contains(secretKey.Name))
+                    {
+                        unresolved.Add($"{where}: env {env.Name} from Secret {secretKey.Name}");
+                    }
+                }
+
+                unresolved.AddRange((container.VolumeMounts ?? []).Where(mount => !volumes.Contains(mount.Name)).Select(mount => $"{where}: volumeMount {mount.Name}"));
+
+                // Kubernetes leaves $(NAME) as typed when NAME is not an env var of the container: a silent misconfiguration.
+                var defined = (container.Env ?? []).Select(env => env.Name).ToHashSet();
+                var used = (container.Command ?? []).Concat(container.Args ?? []).SelectMany(argument => VariableReference().Matches(argument).Select(match => match.Groups[1].Value));
+                unresolved.AddRange(used.Where(name => !defined.Contains(name)).Select(name => $"{where}: $({name}) in command/args"));
+            }
+        }
+
+        Assert.That(unresolved, Is.Empty);
+    }
+
+    [Test]
+    public void Every_container_has_resources_and_a_locked_down_security_context_and_every_server_has_probes()
+    {
+        foreach (var workload in _manifest.Workloads)
+        {
+            Assert.That(workload.Template.Spec.SecurityContext?.RunAsNonRoot, Is.True, $"{workload.Name}: pod runAsNonRoot");
+            Assert.That(workload.Template.Spec.AutomountServiceAccountToken, Is.False, $"{workload.Name}: no API token mounted");
+            foreach (var container in workload.AllContainers)
+            {
+                var where = $"{workload.Name}/{container.Name}";
+                Assert.That(container.Resources?.Requests?.Keys, Is.SupersetOf(new[] { "cpu", "memory" }), $"{where}: requests");
+                Assert.That(container.Resources?.Limits?.Keys, Is.SupersetOf(new[] { "cpu", "memory" }), $"{where}: limits");
+                Assert.That(container.SecurityContext?.AllowPrivilegeEscalation, Is.False, $"{where}: allowPrivilegeEscalation");
+                Assert.That(container.SecurityContext?.ReadOnlyRootFilesystem, Is.True, $"{where}: readOnlyRootFilesystem");
+                Assert.That(container.SecurityContext?.Capabilities?.Drop, Is.EqualTo(new[] { "ALL" }), $"{where}: capabilities");
+            }
+
+            foreach (var container in workload.Template.Spec.Containers)
+            {
+                var where = $"{workload.Name}/{container.Name}";
+                Assert.That(new[] { container.StartupProbe, container.ReadinessProbe, container.LivenessProbe }, Has.None.Null, $"{where}: startup, readiness and liveness probes");
+                var probePorts = new[] { container.StartupProbe, container.ReadinessProbe, container.LivenessProbe }.Select(probe => probe.HttpGet?.Port.Value).OfType<string>().Distinct();
+                Assert.That(probePorts, Is.SubsetOf((container.Ports ?? []).Select(port => port.Name)), $"{where}: probes use declared ports");
+            }
+        }
+    }
+
+    [Test]
+    public void Network_policies_let_only_mlflow_pods_reach_the_database_port()
+    {
+        var policy = _manifest.All<V1NetworkPolicy>().Single();
+        var database = _manifest.Workload(IsCloudSql ? "cloudsql-proxy" : "postgres");
+        var selected = _manifest.Workloads.Where(workload => Matches(policy.Spec.PodSelector, workload.PodLabels)).Select(workload => workload.Name);
+        var databasePort = database.Template.Spec.Containers[0].Ports.Single(port => port.Name is "db" or "postgres").ContainerPort;
+
+        Assert.That(selected, Is.EqualTo(new[] { database.Name }), "the policy selects the database pods only");
+        Assert.That(policy.Spec.PolicyTypes, Is.EqualTo(new[] { "Ingress" }));
+        var rule = policy.Spec.Ingress.Single();
+        var from = rule.FromProperty.Single();
+        Assert.That(from.NamespaceSelector, Is.Null, "no other namespace is admitted");
+        Assert.That(_manifest.Workloads.Where(workload => Matches(from.PodSelector, workload.PodLabels)).Select(workload => workload.Name), Is.EqualTo(new[] { "mlflow" }));
+        Assert.That(rule.Ports.Select(port => (port.Protocol, port.Port.Value)), Is.EqualTo(new[] { ("TCP", databasePort.ToString(System.Globalization.CultureInfo.InvariantCulture)) }));
+        Assert.That(policy.Metadata.NamespaceProperty, Is.EqualTo(_settings.Namespace));
+    }
+
+    [Test]
+    public void Services_select_their_pods_and_target_declared_ports()
+    {
+        foreach (var service in _manifest.All<V1Service>())
+        {
+            Assert.That(service.Spec.Type, Is.EqualTo("ClusterIP"), $"{service.Metadata.Name}: no public exposure");
+            var targets = _manifest.Workloads.Where(workload => service.Spec.Selector.All(pair => workload.PodLabels.TryGetValue(pair.Key, out var value) && value == pair.Value)).ToList();
+            Assert.That(targets, Has.Count.EqualTo(1), $"{service.Metadata.Name}: selects one workload");
+            var declared = targets[0].Template.Spec.Containers.SelectMany(container => container.Ports ?? []).ToList();
+            foreach (var port in service.Spec.Ports)
+            {
+                var target = declared.SingleOrDefault(candidate => candidate.Name == port.TargetPort.Value);
+                Assert.That(target, Is.Not.Null, $"{service.Metadata.Name}: targetPort {port.TargetPort.Value} names a container port");
+                Assert.That(target!.ContainerPort, Is.EqualTo(port.Port), $"{service.Metadata.Name}: Service port and container port agree");
+            }
+        }
+    }
+
+    [Test]
+    public void No_password_is_written_in_plain_text()
+    {
+        Assert.That(_manifest.All<V1Secret>(), Is.Empty, "the Secret is created by Apply, not rendered");
+        var literalSecrets = _manifest.Workloads.SelectMany(workload => workload.AllContainers)
+            .SelectMany(container => container.Env ?? [])
+            .Where(env => SecretLikeName().IsMatch(env.Name) && (env.Value != null || env.ValueFrom?.SecretKeyRef == null))
+            .Select(env => env.Name);
+        Assert.That(literalSecrets, Is.Empty, "password-like variables come from a Secret");
+        Assert.That(_manifest.MlflowConfig.Data.Keys.Concat(_manifest.MlflowConfig.Data.Values), Has.None.Match(SecretLikePattern));
+        Assert.That(CredentialsInUri().IsMatch(_manifest.Text), Is.False, "no user:password@ in a URI except $(DB_USER):$(DB_PASSWORD)");
+    }
+
+    [Test]
+    public void Every_image_is_pinned_and_mlflow_runs_the_rendered_image()
+    {
+        var images = _manifest.Workloads.SelectMany(workload => workload.AllContainers).Select(container => container.Image).ToList();
+
+        Assert.That(images, Has.All.Match(PinnedImagePattern), "a tag or a digest on every image");
+        Assert.That(images, Has.None.EndsWith(":latest"));
+        Assert.That(_manifest.Workload("mlflow").AllContainers.Select(container => container.Image), Has.All.EqualTo(renderCase.Image.Pinned));
+    }
+
+    [Test]
+    public void Config_carries_the_bucket_the_driver_and_the_connection_name()
+    {
+        var data = _manifest.MlflowConfig.Data;
+        var mySql = IsCloudSql && _settings.CloudSqlEngine == CloudSqlEngine.MySql;
+
+        Assert.That(data["ARTIFACTS_DESTINATION"], Is.EqualTo($"gs://{_settings.BucketName}/mlflow"));
+        Assert.That(data["DB_DRIVER"], Is.EqualTo(mySql ? "mysql+pymysql" : "postgresql+psycopg2"));
+        Assert.That(data["DB_PORT"], Is.EqualTo(mySql ? "3306" : "5432"));
+        if (IsCloudSql)
+        {
+            Assert.That(data["INSTANCE_CONNECTION_NAME"], Is.EqualTo(_settings.CloudSqlInstance.ConnectionName).And.Match("^[a-z][-a-z0-9]+:[a-z]+-[a-z]+[0-9]+:[-a-z0-9]+$"));
+            var proxy = _manifest.Workload("cloudsql-proxy").Template.Spec.Containers[0];
+            Assert.That(proxy.Args, Does.Contain("$(INSTANCE_CONNECTION_NAME)").And.Contain(mySql ? "--port=3306" : "--port=5432"));
+            Assert.That(proxy.Ports.Single(port => port.Name == "db").ContainerPort, Is.EqualTo(mySql ? 3306 : 5432));
+            Assert.That(_manifest.Single<V1Service>("cloudsql-proxy").Spec.Ports.Single().Port, Is.EqualTo(mySql ? 3306 : 5432));
+        }
+        else
+        {
+            Assert.That(data.ContainsKey("INSTANCE_CONNECTION_NAME"), Is.False);
+        }
+    }
+
+    [Test]
+    public void Private_ip_flag_follows_the_setting()
+    {
+        if (!IsCloudSql)
+        {
+            Assert.That(_manifest.Text, Does.Not.Contain("--private-ip"));
+            return;
+        }
+
+        var arguments = _manifest.Workload("cloudsql-proxy").Template.Spec.Containers[0].Args;
+        Assert.That(arguments.Count(argument => argument == "--private-ip"), Is.EqualTo(_settings.CloudSqlPrivateIp ? 1 : 0));
+    }
+
+    [Test]
+    public void Service_accounts_carry_their_workload_identity()
+    {
+        var expected = new Dictionary<string, string> { ["mlflow"] = _settings.MlflowServiceAccountEmail };
+        if (IsCloudSql)
+        {
+            expected["mlflow-cloudsql-proxy"] = _settings.ProxyServiceAccountEmail;
+        }
+
+        var annotated = _manifest.All<V1ServiceAccount>().ToDictionary(account => account.Metadata.Name, account => account.Metadata.Annotations?["iam.gke.io/gcp-service-account"]);
+        Assert.That(annotated, Is.EqualTo(expected));
+        Assert.That(_manifest.Workload("mlflow").Template.Spec.ServiceAccountName, Is.EqualTo("mlflow"));
+        if (IsCloudSql)
+        {
+            Assert.That(_manifest.Workload("cloudsql-proxy").Template.Spec.ServiceAccountName, Is.EqualTo("mlflow-cloudsql-proxy"));
+        }
+    }
+
+    [Test]
+    public void Namespace_and_the_hosts_mlflow_accepts_follow_the_setting()
+    {
+        var ns = _settings.Namespace;
+        var namespaced = _manifest.Objects.Where(item => item is not V1Namespace);
+        var allowedHosts = _manifest.MlflowConfig.Data["ALLOWED_HOSTS"].Split(',');
+
+        Assert.That(namespaced.Select(item => item.Metadata.NamespaceProperty), Has.All.EqualTo(ns));
+        Assert.That(allowedHosts, Is.SupersetOf(new[] { "mlflow", "mlflow:5000", $"mlflow.{ns}", $"mlflow.{ns}.svc", $"mlflow.{ns}.svc.cluster.local:5000", "localhost:5000", "127.0.0.1:5000" }));
+        Assert.That(allowedHosts.Where(host => host.StartsWith("mlflow.", StringComparison.Ordinal)), Has.All.StartWith($"mlflow.{ns}"));
+    }
+
+    private static bool Matches(V1LabelSelector selector, IDictionary<string, string> labels) =>
+        selector.MatchExpressions == null && selector.MatchLabels.All(pair => labels.TryGetValue(pair.Key, out var value) && value == pair.Value);
+
+    [GeneratedRegex(@"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")]
+    private static partial Regex VariableReference();
+
+    private const string SecretLikePattern = "(?i)password|passwd|secret|token";
+
+    private const string PinnedImagePattern = @"^[^\s:@]+(?::[0-9]+)?/?[^\s:@]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})$";
+
+    [GeneratedRegex(SecretLikePattern)]
+    private static partial Regex SecretLikeName();
+
+    [GeneratedRegex(@"://(?!\$\(DB_USER\):\$\(DB_PASSWORD\)@)[^\s/@:]+:[^\s/@]+@")]
+    private static partial Regex CredentialsInUri();
+}
