@@ -17,7 +17,7 @@ public static class PortForwardFailure
                 $"no mlflow pod is running in namespace {settings.Namespace}. Run --target=WaitReady and see kubectl get pods --namespace {settings.Namespace}.",
             _ when Says("forbidden") =>
                 $"your Kubernetes account may not port-forward in namespace {settings.Namespace} (it needs create on pods/portforward), or set MLFLOW_URL.",
-            _ when Says("Unable to connect to the server", "connection refused", "dial tcp", "i/o timeout", "no such host") =>
+            _ when Says("Unable to connect to the server", "connection refused", "was refused", "dial tcp", "i/o timeout", "no such host") =>
                 $"kubectl cannot reach the cluster of context '{settings.Context}'. Check the network and the credentials (gcloud container clusters get-credentials), or set MLFLOW_URL.",
             _ => "see kubectl's message below.",
         };
