@@ -47,12 +47,16 @@ public sealed partial class KubectlPortForward(IFileSystem fileSystem, ICakeEnvi
             },
             RedirectedStandardErrorHandler = line =>
             {
-                lock (errors)
+                // Cake passes the end of the stream as null, despite the signature.
+                if (line is { Length: > 0 })
                 {
-                    errors.Add(line);
+                    lock (errors)
+                    {
+                        errors.Add(line);
+                    }
                 }
 
-                return line;
+                return line!;
             },
         });
         var session = new PortForwardSession(process, settings, errors);
@@ -64,9 +68,10 @@ public sealed partial class KubectlPortForward(IFileSystem fileSystem, ICakeEnvi
             return session;
         }
 
+        int? exitCode = first == exited ? process.GetExitCode() : null;
         await session.DisposeAsync();
-        throw new VerifyFailedException(first == exited
-            ? PortForwardFailure.Explain(settings, process.GetExitCode(), session.Errors)
+        throw new VerifyFailedException(exitCode != null
+            ? PortForwardFailure.Explain(settings, exitCode, session.Errors)
             : $"kubectl port-forward {settings.Resource} did not report a local port within {settings.StartTimeout.TotalSeconds:0} s. {PortForwardFailure.Explain(settings, null, session.Errors)}");
     }
 
@@ -84,6 +89,12 @@ public sealed partial class KubectlPortForward(IFileSystem fileSystem, ICakeEnvi
     public static int? ParseLocalPort(string? line) =>
         line != null && ForwardingLine().Match(line) is { Success: true } match ? int.Parse(match.Groups["port"].ValueSpan, provider: null) : null;
 
+    /// <summary>
+    /// The Host header to send through the tunnel: MLflow ≥3.5 matches Host exactly against --allowed-hosts, which
+    /// lists the service's own port (localhost:5000), not whatever local port kubectl picked.
+    /// </summary>
+    public static string HostHeader(KubectlPortForwardSettings settings) => $"localhost:{settings.RemotePort}";
+
     protected override string GetToolName() => "kubectl";
 
     protected override IEnumerable<string> GetToolExecutableNames() => ["kubectl"];
@@ -99,11 +110,7 @@ public sealed class PortForwardSession(IProcess process, KubectlPortForwardSetti
 
     public Uri Uri => new($"http://127.0.0.1:{LocalPort}/");
 
-    /// <summary>
-    /// The Host header to send: MLflow ≥3.5 matches Host exactly against --allowed-hosts, which lists the service's own
-    /// port (localhost:5000), not whatever local port kubectl picked. Through the tunnel the header is free to choose.
-    /// </summary>
-    public string HostHeader => $"localhost:{settings.RemotePort}";
+    public string HostHeader => KubectlPortForward.HostHeader(settings);
 
     public string Description => $"{settings.Resource} in namespace {settings.Namespace} (kubectl port-forward on 127.0.0.1:{LocalPort}, context {settings.Context})";
 

@@ -30,7 +30,7 @@ public sealed class MlflowRestClient : IMlflowApi
         _http = http;
         BaseAddress = http.BaseAddress ?? throw new ArgumentException("The HttpClient needs a BaseAddress.", nameof(http));
         HostHeader = hostHeader ?? BaseAddress.Authority;
-        var delay = retryDelay ?? TimeSpan.FromMilliseconds(500);
+        var delay = retryDelay ?? TimeSpan.FromMilliseconds(250);
         _retry = new ResiliencePipelineBuilder<HttpResponseMessage>()
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {

@@ -5,7 +5,7 @@ public static class PortForwardFailure
 {
     public static string Explain(KubectlPortForwardSettings settings, int? exitCode, IReadOnlyList<string> stderr)
     {
-        var said = string.Join(" ", stderr.Where(line => line.Length > 0).Take(5));
+        var said = string.Join(" ", stderr.Take(5));
         bool Says(params string[] words) => words.Any(word => said.Contains(word, StringComparison.OrdinalIgnoreCase));
         var cause = said switch
         {
