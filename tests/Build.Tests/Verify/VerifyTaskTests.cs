@@ -122,6 +122,22 @@ public sealed class VerifyTaskTests
     }
 
     [Test]
+    public async Task Database_unreachable_points_at_the_database_path_in_use()
+    {
+        _mlflow.FailTrackingWithDatabaseUnreachable("cloudsql-proxy");
+
+        var result = await VerifyAsync("--database=cloud-sql", "--namespace=ml");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString);
+            Assert.That(result.All, Does.Contain("Verify failed while finding or creating the experiment: the server failed on a tracking call, which stores into its database."));
+            Assert.That(result.All, Does.Contain("Check the Cloud SQL Auth Proxy (kubectl logs deployment/cloudsql-proxy --namespace ml"));
+            Assert.That(result.All, Does.Contain("TEMPORARILY_UNAVAILABLE: (sqlalchemy.exc.OperationalError)"));
+        });
+    }
+
+    [Test]
     public async Task Host_not_allowed_says_to_add_it_to_allowed_hosts()
     {
         _mlflow.AllowedHosts = ["mlflow.example.com", "mlflow.example.com:*"];

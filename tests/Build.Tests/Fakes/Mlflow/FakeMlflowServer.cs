@@ -38,6 +38,7 @@ public sealed class FakeMlflowServer : IAsyncDisposable
     private readonly Dictionary<string, FakeRun> _runs = [];
     private readonly Dictionary<string, byte[]> _artifacts = [];
     private (string ServiceAccountEmail, string Bucket)? _uploadForbidden;
+    private string? _databaseHost;
     private bool _stopped;
 
     private FakeMlflowServer(WebApplication app)
@@ -82,6 +83,12 @@ public sealed class FakeMlflowServer : IAsyncDisposable
     /// the google-cloud-storage error reaches the client as a 500 whose message carries GCS's 403.
     /// </summary>
     public void FailUploadsWithGcsForbidden(string serviceAccountEmail, string bucket) => _uploadForbidden = (serviceAccountEmail, bucket);
+
+    /// <summary>
+    /// The backend store cannot be reached: MLflow's SQLAlchemy store turns the OperationalError into
+    /// TEMPORARILY_UNAVAILABLE, answered as 503, on every tracking call.
+    /// </summary>
+    public void FailTrackingWithDatabaseUnreachable(string databaseHost) => _databaseHost = databaseHost;
 
     /// <summary>Adds an experiment as an earlier Verify (or a user) left it.</summary>
     public string AddExperiment(string name, bool deleted = false)
@@ -167,6 +174,10 @@ public sealed class FakeMlflowServer : IAsyncDisposable
         else if (request.Method == "POST" && http.Request.ContentType?.Split(';')[0] != "application/json")
         {
             result = Error(400, "INVALID_PARAMETER_VALUE", "Bad Request. Content-Type must be one of ['application/json'].");
+        }
+        else if (_databaseHost != null && request.Path.StartsWith(Api, StringComparison.Ordinal))
+        {
+            result = Error(503, "TEMPORARILY_UNAVAILABLE", $"(sqlalchemy.exc.OperationalError) (psycopg2.OperationalError) connection to server at \"{_databaseHost}\" (10.8.0.12), port 5432 failed: Connection refused\n\tIs the server running on that host and accepting TCP/IP connections?");
         }
         else
         {
