@@ -182,11 +182,9 @@ public sealed class MlflowRestClient : IMlflowApi
         throw new MlflowApiException($"{response.RequestMessage!.Method} /{path.Split('?')[0]}", response.StatusCode, errorCode, detail.Length > 0 ? detail : "(empty body)");
     }
 
-    private static async Task<string?> ErrorCodeAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        await response.Content.LoadIntoBufferAsync(cancellationToken);
-        return ParseError(await response.Content.ReadAsStringAsync(cancellationToken)).ErrorCode;
-    }
+    // HttpClient buffers whole responses, so the body can be read here and again when reporting the error.
+    private static async Task<string?> ErrorCodeAsync(HttpResponseMessage response, CancellationToken cancellationToken) =>
+        ParseError(await response.Content.ReadAsStringAsync(cancellationToken)).ErrorCode;
 
     private static (string? ErrorCode, string? Message) ParseError(string body)
     {
