@@ -44,6 +44,7 @@ public sealed partial class DeploySettings
         DeleteData = ParseBool(SettingNames.DeleteData);
         IsPlan = ParseBool(SettingNames.Plan);
         WaitTimeout = ParseDuration(SettingNames.WaitTimeout) ?? TimeSpan.FromMinutes(10);
+        MlflowUrl = ParseHttpUrl(SettingNames.MlflowUrl);
         KubeContext = Value(SettingNames.KubeContext)
             ?? (_projectId != null && _region != null && _clusterName != null ? $"gke_{_projectId}_{_region}_{_clusterName}" : null);
         ArtifactRegistryRepository = Parse(SettingNames.ArtifactRegistryRepository, DnsLabelPattern(), "a repository ID has lowercase letters, digits and hyphens") ?? "mlflow";
@@ -89,6 +90,9 @@ public sealed partial class DeploySettings
 
     public TimeSpan WaitTimeout { get; }
 
+    /// <summary>Where Verify reaches MLflow; null means through kubectl port-forward to svc/mlflow.</summary>
+    public Uri? MlflowUrl { get; }
+
     /// <summary>The kube context; null when neither set nor derivable.</summary>
     public string? KubeContext { get; }
 
@@ -130,11 +134,15 @@ public sealed partial class DeploySettings
         }
 
         return requirements
-            .Where(requirement => requirement.OnlyOn.Contains(Database))
-            .SelectMany(requirement => requirement.Names)
-            .Distinct()
-            .Where(name => !present.Contains(name))
-            .Select(name => new SettingError(SettingNames.Get(name), null, RequirementHint(name)))
+            .Where(requirement => requirement.OnlyOn.Contains(Database) && !(requirement.UnlessSet is { } alternative && present.Contains(alternative)))
+            .SelectMany(requirement => requirement.Names.Select(name => (Name: name, Alternative: requirement.UnlessSet)))
+            .OrderBy(required => required.Alternative != null)
+            .DistinctBy(required => required.Name)
+            .Where(required => !present.Contains(required.Name))
+            .Select(required => new SettingError(
+                SettingNames.Get(required.Name),
+                null,
+                RequirementHint(required.Name) + (required.Alternative is { } alternative ? $", or set {alternative} instead" : string.Empty)))
             .ToList();
     }
 
@@ -219,6 +227,29 @@ public sealed partial class DeploySettings
 
         Fail(name, "expected a positive duration such as 600, 600s, 10m or 1h");
         return null;
+    }
+
+    private Uri? ParseHttpUrl(string name)
+    {
+        var value = Value(name);
+        if (value == null)
+        {
+            return null;
+        }
+
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+        {
+            Fail(name, "expected an absolute http or https URL such as https://mlflow.example.com or http://127.0.0.1:5000");
+            return null;
+        }
+
+        if (url.UserInfo.Length > 0)
+        {
+            Fail(name, "give the URL without credentials (user:password@); they would be printed in the logs");
+            return null;
+        }
+
+        return url;
     }
 
     private string? ParseBucket()

@@ -21,6 +21,7 @@ public static class SettingNames
     public const string ImageContext = "IMAGE_CONTEXT";
     public const string Dockerfile = "DOCKERFILE";
     public const string WaitTimeout = "WAIT_TIMEOUT";
+    public const string MlflowUrl = "MLFLOW_URL";
     public const string DeleteData = "DELETE_DATA";
     public const string Plan = "PLAN";
 
@@ -44,6 +45,7 @@ public static class SettingNames
         new(ImageContext, "Docker build context of the MLflow image.", "deployment/mlflow-image"),
         new(Dockerfile, "Dockerfile of the MLflow image.", "IMAGE_CONTEXT/Dockerfile"),
         new(WaitTimeout, "How long WaitReady waits for rollouts (e.g. 600s, 10m).", "10m"),
+        new(MlflowUrl, "URL of the MLflow server for Verify, when it is exposed (http or https).", "kubectl port-forward svc/mlflow"),
         new(DeleteData, "Allow deleting the in-cluster PostgreSQL volume (true/false).", "false"),
         new(Plan, "Read state and print every change, change nothing (true/false; --plan alone means true).", "false"),
     ];

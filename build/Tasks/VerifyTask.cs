@@ -1,0 +1,46 @@
+using Cake.Core.Diagnostics;
+using Cake.Frosting;
+using MlflowGke.Build.Settings;
+using MlflowGke.Build.Verify;
+
+namespace MlflowGke.Build.Tasks;
+
+[TaskName("Verify")]
+[TaskDescription("Smoke-tests MLflow end to end: health, an experiment and a run with a parameter and a metric, an artifact written to the bucket through the server and read back; then deletes the run.")]
+[RequiresSettings(SettingNames.KubeContext, UnlessSet = SettingNames.MlflowUrl)]
+public sealed class VerifyTask : AsyncFrostingTask<BuildContext>
+{
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
+
+    // Plan mode is handled here rather than in ShouldRun: a target whose criteria is false fails the whole run.
+    public override async Task RunAsync(BuildContext context)
+    {
+        if (context.Settings.IsPlan)
+        {
+            context.Log.Information("PLAN would run the smoke test (create and delete a run in experiment '{0}') against {1}", MlflowSmokeTest.ExperimentName, context.Settings.MlflowUrl?.ToString() ?? "svc/mlflow through kubectl port-forward");
+            return;
+        }
+
+        using var cancellation = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await using var endpoint = await MlflowEndpoint.OpenAsync(context, cancellation.Token);
+        context.Log.Information("Verifying MLflow at {0}", endpoint.Description);
+        using var http = new HttpClient { BaseAddress = endpoint.BaseAddress, Timeout = RequestTimeout };
+        var diagnosis = new SmokeTestDiagnosis(DiagnosisFactsFor(context.Settings, endpoint));
+        var result = await new MlflowSmokeTest(new MlflowRestClient(http, endpoint.HostHeader), diagnosis, context.Log, TimeProvider.System)
+            .RunAsync(cancellation.Token);
+        context.Log.Information("MLflow works end to end: run {0} in experiment {1} logged, stored {2} in the bucket, read it back, and was deleted.", result.RunId, result.ExperimentId, result.ArtifactPath);
+    }
+
+    private static DiagnosisFacts DiagnosisFactsFor(DeploySettings settings, MlflowEndpoint endpoint)
+    {
+        bool IsSet(string name) => settings.Resolved.Any(setting => setting.Definition.Name == name && setting.Value != null);
+        return new DiagnosisFacts(
+            endpoint.Description,
+            endpoint.ThroughPortForward,
+            endpoint.HostHeader,
+            settings.Namespace,
+            settings.Database,
+            IsSet(SettingNames.BucketNameMlflow) ? settings.BucketName : null,
+            IsSet(SettingNames.MlflowServiceAccountId) && IsSet(SettingNames.ProjectId) ? settings.MlflowServiceAccountEmail : null);
+    }
+}
