@@ -78,10 +78,14 @@ internal static class GeneratedKustomization
         return yaml.ToString();
     }
 
-    /// <summary>The Host headers MLflow accepts: the Service's DNS names in <paramref name="ns"/> and localhost (port-forward), each with and without the port.</summary>
+    /// <summary>
+    /// The Host headers MLflow accepts: the Service's DNS names in <paramref name="ns"/>, with and without the port,
+    /// and localhost on any port, since <c>kubectl port-forward</c> may use any local port.
+    /// </summary>
     public static string AllowedHosts(string ns) =>
-        string.Join(',', new[] { ServiceName, $"{ServiceName}.{ns}", $"{ServiceName}.{ns}.svc", $"{ServiceName}.{ns}.svc.cluster.local", "localhost", "127.0.0.1" }
-            .SelectMany(host => new[] { host, $"{host}:{ServicePort}" }));
+        string.Join(',', new[] { ServiceName, $"{ServiceName}.{ns}", $"{ServiceName}.{ns}.svc", $"{ServiceName}.{ns}.svc.cluster.local" }
+            .SelectMany(host => new[] { host, $"{host}:{ServicePort}" })
+            .Concat(new[] { "localhost", "127.0.0.1" }.SelectMany(host => new[] { host, $"{host}:*" })));
 
     private static IEnumerable<(string Key, string Value)> ConfigValues(DeploySettings settings)
     {

@@ -90,8 +90,8 @@ public sealed partial class KubectlPortForward(IFileSystem fileSystem, ICakeEnvi
         line != null && ForwardingLine().Match(line) is { Success: true } match ? int.Parse(match.Groups["port"].ValueSpan, provider: null) : null;
 
     /// <summary>
-    /// The Host header to send through the tunnel: MLflow ≥3.5 matches Host exactly against --allowed-hosts, which
-    /// lists the service's own port (localhost:5000), not whatever local port kubectl picked.
+    /// The Host header to send through the tunnel: the service's own port, which MLflow ≥3.5 accepts even where
+    /// --allowed-hosts lists localhost:5000 only rather than our manifests' localhost:* (any local port).
     /// </summary>
     public static string HostHeader(KubectlPortForwardSettings settings) => $"localhost:{settings.RemotePort}";
 

@@ -278,7 +278,7 @@ public sealed partial class ManifestRendererTests(RenderCase renderCase)
         var allowedHosts = _manifest.MlflowConfig.Data["ALLOWED_HOSTS"].Split(',');
 
         Assert.That(namespaced.Select(item => item.Metadata.NamespaceProperty), Has.All.EqualTo(ns));
-        Assert.That(allowedHosts, Is.SupersetOf(new[] { "mlflow", "mlflow:5000", $"mlflow.{ns}", $"mlflow.{ns}.svc", $"mlflow.{ns}.svc.cluster.local:5000", "localhost:5000", "127.0.0.1:5000" }));
+        Assert.That(allowedHosts, Is.SupersetOf(new[] { "mlflow", "mlflow:5000", $"mlflow.{ns}", $"mlflow.{ns}.svc", $"mlflow.{ns}.svc.cluster.local:5000", "localhost:*", "127.0.0.1:*" }));
         Assert.That(allowedHosts.Where(host => host.StartsWith("mlflow.", StringComparison.Ordinal)), Has.All.StartWith($"mlflow.{ns}"));
     }
 

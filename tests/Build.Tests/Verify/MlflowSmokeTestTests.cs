@@ -27,14 +27,25 @@ public sealed class MlflowSmokeTestTests
     }
 
     [Test]
-    public async Task The_local_port_kubectl_picks_is_not_an_allowed_host_which_is_why_the_header_names_the_service_port()
+    public async Task A_users_own_port_forward_on_any_local_port_is_an_allowed_host()
     {
         await using var mlflow = await FakeMlflowServer.StartAsync();
         mlflow.AllowedHosts = ManifestAllowedHosts();
 
-        var failure = Assert.ThrowsAsync<VerifyFailedException>(() => SmokeTest(mlflow, hostHeader: null).RunAsync(CancellationToken.None));
+        var result = await SmokeTest(mlflow, hostHeader: null).RunAsync(CancellationToken.None);
 
-        Assert.That(failure!.Message, Does.Contain($"MLflow refused the Host header '{mlflow.Uri.Authority}'"));
+        Assert.That(mlflow.Requests.Select(request => request.Host).Distinct(), Is.EqualTo(new[] { mlflow.Uri.Authority }), result.RunId);
+    }
+
+    [Test]
+    public async Task A_host_outside_the_manifests_allowed_hosts_is_refused_and_diagnosed()
+    {
+        await using var mlflow = await FakeMlflowServer.StartAsync();
+        mlflow.AllowedHosts = ManifestAllowedHosts();
+
+        var failure = Assert.ThrowsAsync<VerifyFailedException>(() => SmokeTest(mlflow, "mlflow.example.com").RunAsync(CancellationToken.None));
+
+        Assert.That(failure!.Message, Does.Contain("MLflow refused the Host header 'mlflow.example.com'"));
     }
 
     private static MlflowSmokeTest SmokeTest(FakeMlflowServer mlflow, string? hostHeader)
