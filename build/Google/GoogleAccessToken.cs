@@ -16,8 +16,10 @@ public static class GoogleAccessToken
 
     public static IGoogleAccessToken FromEnvironment(ICakeEnvironment environment) =>
         environment.GetEnvironmentVariable(StaticTokenVariable) is { Length: > 0 } token
-            ? new StaticAccessToken(token.Trim())
+            ? Static(token.Trim())
             : new ApplicationDefaultAccessToken();
+
+    public static IGoogleAccessToken Static(string token) => new StaticAccessToken(token);
 
     private sealed class StaticAccessToken(string token) : IGoogleAccessToken
     {

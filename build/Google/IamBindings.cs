@@ -59,8 +59,9 @@ public sealed class IamBindings(GoogleRetry retry, ChangeGate changes, ICakeLog 
             return true;
         }, cancellationToken);
 
+    // Right after creation, a write may answer 404 for the account itself or 400 for it as a member.
     private static bool IsMissingAccount(GoogleApiException exception) =>
-        exception.StatusCode == HttpStatusCode.BadRequest && exception.ApiMessage.Contains("Service account", StringComparison.Ordinal) && exception.ApiMessage.Contains("does not exist", StringComparison.Ordinal);
+        exception.StatusCode == HttpStatusCode.NotFound || exception.StatusCode == HttpStatusCode.BadRequest && exception.ApiMessage.Contains("Service account", StringComparison.Ordinal) && exception.ApiMessage.Contains("does not exist", StringComparison.Ordinal);
 
     private async Task<T> WithinPropagationAsync<T>(PolicyTarget target, Func<GoogleApiException, bool> isPropagationError, Func<CancellationToken, Task<T>> action, CancellationToken cancellationToken)
     {
