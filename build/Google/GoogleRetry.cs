@@ -57,11 +57,11 @@ public sealed class GoogleRetry(GoogleRetryOptions options)
 
     /// <summary>
     /// Runs <paramref name="action"/>, retrying the errors <paramref name="isRetryable"/> accepts until
-    /// <paramref name="window"/> has passed or <paramref name="maxRetries"/> retries were made; then the last error propagates.
+    /// <paramref name="window"/> (if any) has passed or <paramref name="maxRetries"/> retries were made; then the last error propagates.
     /// </summary>
-    public async Task<T> RetryAsync<T>(TimeSpan window, int maxRetries, Func<GoogleApiException, bool> isRetryable, Func<CancellationToken, Task<T>> action, CancellationToken cancellationToken)
+    public async Task<T> RetryAsync<T>(TimeSpan? window, int maxRetries, Func<GoogleApiException, bool> isRetryable, Func<CancellationToken, Task<T>> action, CancellationToken cancellationToken)
     {
-        var deadline = DateTimeOffset.UtcNow + window;
+        var deadline = window.HasValue ? DateTimeOffset.UtcNow + window.Value : DateTimeOffset.MaxValue;
         var pipeline = new ResiliencePipelineBuilder<T>()
             .AddRetry(new RetryStrategyOptions<T>
             {

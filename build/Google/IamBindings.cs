@@ -24,7 +24,7 @@ public sealed class IamBindings(GoogleRetry retry, ChangeGate changes, ICakeLog 
         await changes.MakeAsync($"grant {role} to {member} on {target.Description}", async () =>
         {
             await retry.RetryAsync(
-                retry.Options.PropagationWindow,
+                window: null,
                 retry.Options.EtagConflictRetries,
                 exception => exception.IsEtagConflict,
                 async token =>

@@ -59,7 +59,7 @@ public static class GoogleTestSetup
         return process;
     }
 
-    public static DeploySettings Settings(Dictionary<string, string> values)
+    public static DeploySettings DeploySettingsOf(Dictionary<string, string> values)
     {
         var settings = new DeploySettings(SettingNames.All.Select(definition => new ResolvedSetting(definition, values.GetValueOrDefault(definition.Name), "test")).ToList());
         Assert.That(settings.Errors, Is.Empty);
