@@ -28,7 +28,8 @@ public sealed class CloudSqlDatabase(ISqlAdminApi sql, GoogleRetry retry, Change
         }
 
         var user = settings.DatabaseUser;
-        if (await sql.UserExistsAsync(instance, user, cancellationToken))
+        string? host = settings.CloudSqlEngine == CloudSqlEngine.MySql ? "%" : null;
+        if (await sql.UserExistsAsync(instance, user, host, cancellationToken))
         {
             log.Information("Database user {0} exists in {1}; its password is left as it is", user, instance.ConnectionName);
             return;
@@ -36,7 +37,7 @@ public sealed class CloudSqlDatabase(ISqlAdminApi sql, GoogleRetry retry, Change
 
         var password = settings.DatabasePassword;
         await changes.MakeAsync($"create database user {user} in Cloud SQL instance {instance.ConnectionName} with the password from {SettingNames.DatabasePassword}", () =>
-            RunOperationAsync(instance, $"creating user {user}", token => sql.InsertUserAsync(instance, user, password, token), cancellationToken));
+            RunOperationAsync(instance, $"creating user {user}", token => sql.InsertUserAsync(instance, user, host, password, token), cancellationToken));
     }
 
     /// <summary>

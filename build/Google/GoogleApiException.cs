@@ -39,6 +39,8 @@ public sealed class GoogleApiException(string message, GoogleCall call, HttpStat
 
     internal const string ServiceDisabled = "SERVICE_DISABLED";
 
+    internal GoogleApiException WithMessage(string message) => new(message, Call, StatusCode, Status, Reason, Service, ApiMessage);
+
     internal static GoogleApiException FromResponse(GoogleCall call, HttpStatusCode statusCode, string body)
     {
         var (status, reason, service, apiMessage) = Parse(body);

@@ -13,7 +13,24 @@ public sealed class GoogleRestClient(HttpClient http, IGoogleAccessToken token, 
     {
         var accessToken = await token.GetAsync(cancellationToken);
         var json = body?.ToJsonString();
-        using var response = await Retry.Transient.ExecuteAsync(
+        using var response = await SendWithRetriesAsync(method, uri, accessToken, json, call, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            var exception = GoogleApiException.FromResponse(call, response.StatusCode, text);
+            throw GoogleRetry.IsTransient(response.StatusCode)
+                ? exception.WithMessage($"{exception.Message} (still failing after {Retry.Options.TransientRetries} retries)")
+                : exception;
+        }
+
+        return text.Length == 0 ? [] : JsonNode.Parse(text) as JsonObject ?? throw new InvalidOperationException($"{call.Description}: expected a JSON object from {uri}, got: {text}");
+    }
+
+    private async Task<HttpResponseMessage> SendWithRetriesAsync(HttpMethod method, Uri uri, string accessToken, string? json, GoogleCall call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await Retry.Transient.ExecuteAsync(
             async attemptToken =>
             {
                 using var request = new HttpRequestMessage(method, uri);
@@ -26,15 +43,12 @@ public sealed class GoogleRestClient(HttpClient http, IGoogleAccessToken token, 
                 return await http.SendAsync(request, attemptToken);
             },
             cancellationToken);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        if (!response.IsSuccessStatusCode)
-        {
-            var exception = GoogleApiException.FromResponse(call, response.StatusCode, text);
-            throw GoogleRetry.IsTransient(response.StatusCode)
-                ? new GoogleApiException($"{exception.Message} (still failing after {Retry.Options.TransientRetries} retries)", call, exception.StatusCode, exception.Status, exception.Reason, exception.Service, exception.ApiMessage)
-                : exception;
         }
-
-        return text.Length == 0 ? [] : JsonNode.Parse(text) as JsonObject ?? throw new InvalidOperationException($"{call.Description}: expected a JSON object from {uri}, got: {text}");
+        catch (Exception exception) when (exception is HttpRequestException || (exception is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            throw new GoogleSetupException(
+                $"Could not {call.Description}: {uri.GetLeftPart(UriPartial.Authority)} did not answer after {Retry.Options.TransientRetries} retries ({exception.Message}). Check the network, and the CLOUDSDK_API_ENDPOINT_OVERRIDES_* variables if set.",
+                exception);
+        }
     }
 }

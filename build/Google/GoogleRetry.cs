@@ -39,12 +39,14 @@ public sealed class GoogleRetry(GoogleRetryOptions options)
         {
             ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
                 .HandleResult(response => TransientStatusCodes.Contains(response.StatusCode))
-                .Handle<HttpRequestException>(),
+                .Handle<HttpRequestException>()
+                .Handle<TaskCanceledException>(exception => exception.InnerException is TimeoutException),
             BackoffType = DelayBackoffType.Exponential,
             UseJitter = true,
             Delay = options.FirstDelay,
             MaxDelay = options.MaxDelay,
             MaxRetryAttempts = options.TransientRetries,
+            DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result, options.MaxDelay)),
             OnRetry = args =>
             {
                 args.Outcome.Result?.Dispose();
@@ -52,6 +54,10 @@ public sealed class GoogleRetry(GoogleRetryOptions options)
             },
         })
         .Build();
+
+    /// <summary>A server's Retry-After wins over the computed backoff, within the cap.</summary>
+    private static TimeSpan? RetryAfter(HttpResponseMessage? response, TimeSpan cap) =>
+        response?.Headers.RetryAfter?.Delta is { } delta ? TimeSpan.FromTicks(Math.Min(delta.Ticks, cap.Ticks)) : null;
 
     public static bool IsTransient(HttpStatusCode statusCode) => TransientStatusCodes.Contains(statusCode);
 

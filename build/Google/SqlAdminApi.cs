@@ -21,10 +21,11 @@ public interface ISqlAdminApi
 
     Task<SqlOperation> InsertDatabaseAsync(CloudSqlInstance instance, string database, CancellationToken cancellationToken);
 
-    Task<bool> UserExistsAsync(CloudSqlInstance instance, string user, CancellationToken cancellationToken);
+    /// <param name="host">MySQL only: the host part of the user ('%' for any); null for PostgreSQL.</param>
+    Task<bool> UserExistsAsync(CloudSqlInstance instance, string user, string? host, CancellationToken cancellationToken);
 
     /// <summary>Creates a built-in user; the password goes in the request body only.</summary>
-    Task<SqlOperation> InsertUserAsync(CloudSqlInstance instance, string user, string password, CancellationToken cancellationToken);
+    Task<SqlOperation> InsertUserAsync(CloudSqlInstance instance, string user, string? host, string password, CancellationToken cancellationToken);
 
     Task<SqlOperation> GetOperationAsync(string project, string operation, CancellationToken cancellationToken);
 }
@@ -51,16 +52,22 @@ public sealed class SqlAdminApi(GoogleRestClient client, Uri baseUri) : ISqlAdmi
         return ToOperation(await client.SendAsync(HttpMethod.Post, Instance(instance, "/databases"), body, call, cancellationToken));
     }
 
-    public async Task<bool> UserExistsAsync(CloudSqlInstance instance, string user, CancellationToken cancellationToken)
+    public async Task<bool> UserExistsAsync(CloudSqlInstance instance, string user, string? host, CancellationToken cancellationToken)
     {
         var call = Call($"read user {user} of {instance.ConnectionName}", instance, "cloudsql.users.list", "roles/cloudsql.viewer");
-        return await GetOrNullAsync(Instance(instance, $"/users/{Uri.EscapeDataString(user)}"), call, cancellationToken) != null;
+        var query = host == null ? string.Empty : $"?host={Uri.EscapeDataString(host)}";
+        return await GetOrNullAsync(Instance(instance, $"/users/{Uri.EscapeDataString(user)}{query}"), call, cancellationToken) != null;
     }
 
-    public async Task<SqlOperation> InsertUserAsync(CloudSqlInstance instance, string user, string password, CancellationToken cancellationToken)
+    public async Task<SqlOperation> InsertUserAsync(CloudSqlInstance instance, string user, string? host, string password, CancellationToken cancellationToken)
     {
         var call = Call($"create user {user} in {instance.ConnectionName}", instance, "cloudsql.users.create", "roles/cloudsql.admin");
         var body = new JsonObject { ["name"] = user, ["password"] = password, ["type"] = "BUILT_IN" };
+        if (host != null)
+        {
+            body["host"] = host;
+        }
+
         return ToOperation(await client.SendAsync(HttpMethod.Post, Instance(instance, "/users"), body, call, cancellationToken));
     }
 

@@ -1,5 +1,8 @@
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using MlflowGke.Build.Google;
 using MlflowGke.Build.Tests.Fakes.Google;
+using MlflowGke.Build.Tests.Support;
 using static MlflowGke.Build.Tests.Google.GoogleTestSetup;
 
 namespace MlflowGke.Build.Tests.Google;
@@ -173,6 +176,48 @@ public sealed class GoogleStepsProcessTests
 
         Assert.That(result.ExitCode, Is.EqualTo(2), result.ToString());
         Assert.That(result.All, Does.Contain("DB_PASSWORD is required"));
+        Assert.That(fake.Requests, Is.Empty);
+    }
+
+    [Test]
+    public async Task ExternalAccountCredentials_AsWrittenByGoogleGithubActionsAuth_AreExchangedForAToken()
+    {
+        await using var fake = await StartFakeAsync();
+        using var directory = new TempDirectory();
+        var subjectToken = directory.Combine("oidc-token");
+        await File.WriteAllTextAsync(subjectToken, FakeGoogleCloud.AcceptedSubjectToken);
+        var credentials = directory.Combine("gha-creds.json");
+        await File.WriteAllTextAsync(credentials, new JsonObject
+        {
+            ["type"] = "external_account",
+            ["audience"] = $"//iam.googleapis.com/projects/{FakeGoogleCloud.ProjectNumber}/locations/global/workloadIdentityPools/github/providers/github",
+            ["subject_token_type"] = "urn:ietf:params:oauth:token-type:jwt",
+            ["token_url"] = new Uri(fake.Uri, FakeGoogleCloud.StsTokenPath.TrimStart('/')).ToString(),
+            ["credential_source"] = new JsonObject { ["file"] = subjectToken },
+        }.ToJsonString());
+        var process = Process(fake, database: "in-cluster");
+        process.Environment.Remove(GoogleAccessToken.StaticTokenVariable);
+        process.Environment["GOOGLE_APPLICATION_CREDENTIALS"] = credentials;
+
+        var result = await process.RunAsync("--target=BindWorkloadIdentity", "--exclusive");
+
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        Assert.That(fake.Requests.Select(request => request.Path), Does.Contain(FakeGoogleCloud.StsTokenPath));
+        Assert.That(fake.Policies.Members(FakeGoogleCloud.ServiceAccountResource(Project, MlflowEmail), WorkloadIdentityUser), Is.EqualTo(new[] { KsaMember("mlflow", "mlflow") }));
+        Assert.That(result.All, Does.Not.Contain(FakeGoogleCloud.AccessToken).And.Not.Contain(FakeGoogleCloud.AcceptedSubjectToken));
+    }
+
+    [Test]
+    public async Task MalformedEndpointOverride_NamesTheVariable()
+    {
+        await using var fake = await StartFakeAsync();
+        var process = Process(fake, database: "in-cluster");
+        process.Environment[GoogleEndpoints.IamOverride] = "iam.example";
+
+        var result = await process.RunAsync("--target=BindWorkloadIdentity", "--exclusive");
+
+        Assert.That(result.ExitCode, Is.Not.Zero);
+        Assert.That(result.All, Does.Contain("CLOUDSDK_API_ENDPOINT_OVERRIDES_IAM='iam.example' is not a base URL"));
         Assert.That(fake.Requests, Is.Empty);
     }
 }

@@ -182,6 +182,20 @@ public sealed class IamBindingsTests
         Assert.That(exception.Message, Does.Contain("credentials were rejected").And.Not.Contain("expired"));
     }
 
+    [Test]
+    public void UnreachableEndpoint_IsRetried_ThenExplained()
+    {
+        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var closed = new Uri($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/");
+        listener.Stop();
+        using var google = new GoogleCloud(new GoogleEndpoints(closed, closed, closed), GoogleAccessToken.Static(FakeGoogleCloud.AccessToken), new GoogleRetryOptions(TimeSpan.FromMilliseconds(1)));
+
+        var exception = Assert.ThrowsAsync<GoogleSetupException>(() => google.Iam.GetServiceAccountAsync(Project, MlflowEmail, CancellationToken.None));
+
+        Assert.That(exception.Message, Does.Contain($"{closed.GetLeftPart(UriPartial.Authority)} did not answer after 6 retries").And.Contain("CLOUDSDK_API_ENDPOINT_OVERRIDES_"));
+    }
+
     private WorkloadIdentity WorkloadIdentity() =>
         new(_google.Iam, _google.ResourceManager, new IamBindings(_google.Retry, _log.Gate(), _log), _log.Gate(), _log);
 

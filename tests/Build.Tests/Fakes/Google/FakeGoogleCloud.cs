@@ -28,6 +28,10 @@ public sealed partial class FakeGoogleCloud : IAsyncDisposable
 {
     public const string AccessToken = "ya29.fake-token-that-must-never-be-printed";
     public const string ProjectNumber = "123456789012";
+    public const string StsTokenPath = "/v1/token";
+
+    /// <summary>The OIDC token a CI provider would hand to google-github-actions/auth.</summary>
+    public const string AcceptedSubjectToken = "eyJhbGciOiJSUzI1NiJ9.github-oidc-token.signature";
 
     private readonly WebApplication _app;
     private readonly Lock _lock = new();
@@ -118,7 +122,14 @@ public sealed partial class FakeGoogleCloud : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
-        var body = await new StreamReader(context.Request.Body).ReadToEndAsync();
+        context.Request.EnableBuffering();
+        var body = await new StreamReader(context.Request.Body, leaveOpen: true).ReadToEndAsync();
+        context.Request.Body.Position = 0;
+        if (context.Request.HasFormContentType)
+        {
+            await context.Request.ReadFormAsync();
+        }
+
         var request = new RecordedRequest(context.Request.Method, context.Request.Path.Value ?? "/", context.Request.QueryString.Value ?? string.Empty, body, context.Request.Headers.Authorization.FirstOrDefault());
         JsonObject answer;
         var status = HttpStatusCode.OK;
@@ -127,7 +138,7 @@ public sealed partial class FakeGoogleCloud : IAsyncDisposable
             _requests.Add(request);
             try
             {
-                answer = Dispatch(request, body.Length == 0 ? [] : JsonNode.Parse(body)!.AsObject());
+                answer = request.Path == StsTokenPath ? ExchangeToken(context.Request.Form) : Dispatch(request, body.Length == 0 ? [] : JsonNode.Parse(body)!.AsObject());
             }
             catch (GoogleErrorAnswer error)
             {
@@ -139,6 +150,26 @@ public sealed partial class FakeGoogleCloud : IAsyncDisposable
         context.Response.StatusCode = (int)status;
         context.Response.ContentType = "application/json; charset=UTF-8";
         await context.Response.WriteAsync(answer.ToJsonString());
+    }
+
+    /// <summary>
+    /// Security Token Service token exchange (RFC 8693), the first step of an external_account credential
+    /// (Workload Identity Federation): a subject token from <see cref="AcceptedSubjectToken"/> buys <see cref="AccessToken"/>.
+    /// </summary>
+    private JsonObject ExchangeToken(IFormCollection form)
+    {
+        if (form["grant_type"] != "urn:ietf:params:oauth:grant-type:token-exchange" || form["subject_token"] != AcceptedSubjectToken)
+        {
+            throw new GoogleErrorAnswer(new GoogleError(HttpStatusCode.BadRequest, "INVALID_ARGUMENT", "invalid_grant: the subject token is invalid."));
+        }
+
+        return new JsonObject
+        {
+            ["access_token"] = AccessToken,
+            ["issued_token_type"] = "urn:ietf:params:oauth:token-type:access_token",
+            ["token_type"] = "Bearer",
+            ["expires_in"] = 3600,
+        };
     }
 
     private JsonObject Dispatch(RecordedRequest request, JsonObject body)
