@@ -26,8 +26,6 @@ public sealed class GoogleApiException(string message, GoogleCall call, HttpStat
 
     public bool IsNotFound => StatusCode == HttpStatusCode.NotFound;
 
-    public bool IsPermissionDenied => StatusCode == HttpStatusCode.Forbidden && Reason != ServiceDisabled;
-
     /// <summary>Stale etag on setIamPolicy: the whole read-modify-write must be redone.</summary>
     public bool IsEtagConflict => StatusCode == HttpStatusCode.Conflict && Status == "ABORTED";
 

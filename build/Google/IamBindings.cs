@@ -16,7 +16,7 @@ public sealed class IamBindings(GoogleRetry retry, ChangeGate changes, ICakeLog 
         var policy = target.Freshness == AccountFreshness.WouldBeCreated ? IamPolicy.Empty : await ReadAsync(target, cancellationToken);
         if (policy.HasMember(role, member))
         {
-            log.Information("{0} on {1} already has {2}", member, target.Description, role);
+            log.Information("{0} already grants {1} to {2}", target.Description, role, member);
             return;
         }
 

@@ -20,8 +20,6 @@ public sealed class IamPolicy
 
     public static IamPolicy Empty => new([]);
 
-    public string? Etag => (string?)_json["etag"];
-
     private JsonArray Bindings => _json["bindings"] as JsonArray ?? (JsonArray)(_json["bindings"] = new JsonArray());
 
     public bool HasMember(string role, string member) =>

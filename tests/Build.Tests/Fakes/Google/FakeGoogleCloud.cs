@@ -38,6 +38,7 @@ public sealed partial class FakeGoogleCloud : IAsyncDisposable
     private readonly List<RecordedRequest> _requests = [];
     private readonly Dictionary<string, JsonObject> _serviceAccounts = [];
     private readonly Dictionary<(string Email, string Kind), int> _invisible = [];
+    private readonly IReadOnlyList<Route> _routes;
 
     private FakeGoogleCloud(string project)
     {
@@ -48,6 +49,7 @@ public sealed partial class FakeGoogleCloud : IAsyncDisposable
         builder.Logging.ClearProviders();
         _app = builder.Build();
         _app.Run(HandleAsync);
+        _routes = Routes().ToList();
     }
 
     public string Project { get; }
@@ -184,7 +186,7 @@ public sealed partial class FakeGoogleCloud : IAsyncDisposable
             throw new GoogleErrorAnswer(GoogleError.Transient(burst));
         }
 
-        var route = Routes().Select(candidate => (candidate, match: candidate.Pattern.Match(request.Path)))
+        var route = _routes.Select(candidate => (candidate, match: candidate.Pattern.Match(request.Path)))
             .FirstOrDefault(item => item.candidate.Method == request.Method && item.match.Success);
         if (route.candidate == null)
         {
