@@ -88,6 +88,17 @@ public sealed class CloudSqlDatabaseTests
     }
 
     [Test]
+    public void OperationThatNeverFinishes_TimesOut_NamingTheOperation()
+    {
+        _fake.Atomically(() => _fake.Faults.OperationPollsBeforeDone = int.MaxValue);
+        using var google = Clients(_fake, firstDelayMilliseconds: 1);
+
+        var exception = Assert.ThrowsAsync<TimeoutException>(() => new CloudSqlDatabase(google.SqlAdmin, google.Retry, _log.Gate(), _log).EnsureAsync(DeploySettingsOf(SettingValues()), CancellationToken.None));
+
+        Assert.That(exception.Message, Does.Contain($"Gave up waiting after {google.Retry.Options.OperationTimeout}: Cloud SQL operation").And.Contain("creating database mlflowdb"));
+    }
+
+    [Test]
     public async Task ExistingDatabaseAndUser_NoMutatingCall_AndThePasswordIsLeftAlone()
     {
         _fake.Atomically(() =>

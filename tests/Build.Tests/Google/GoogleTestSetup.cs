@@ -67,8 +67,8 @@ public static class GoogleTestSetup
     }
 
     /// <summary>The suite's clients, in this process, pointed at <paramref name="fake"/>.</summary>
-    public static GoogleCloud Clients(FakeGoogleCloud fake, string token = FakeGoogleCloud.AccessToken) =>
-        new(new GoogleEndpoints(fake.Uri, fake.Uri, fake.Uri), GoogleAccessToken.Static(token), new GoogleRetryOptions(TimeSpan.FromMilliseconds(5)));
+    public static GoogleCloud Clients(FakeGoogleCloud fake, string token = FakeGoogleCloud.AccessToken, int firstDelayMilliseconds = 5) =>
+        new(new GoogleEndpoints(fake.Uri, fake.Uri, fake.Uri), GoogleAccessToken.Static(token), new GoogleRetryOptions(TimeSpan.FromMilliseconds(firstDelayMilliseconds)));
 
     public static void AssertNoSecretPrinted(BuildResult result)
     {
