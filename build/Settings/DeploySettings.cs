@@ -23,6 +23,7 @@ public sealed partial class DeploySettings
     private readonly string? _mlflowServiceAccountId;
     private readonly string? _resourceSuffix;
     private readonly string? _imageRepository;
+    private readonly string? _databasePassword;
 
     public DeploySettings(IReadOnlyList<ResolvedSetting> resolved)
     {
@@ -45,6 +46,9 @@ public sealed partial class DeploySettings
         IsPlan = ParseBool(SettingNames.Plan);
         WaitTimeout = ParseDuration(SettingNames.WaitTimeout) ?? TimeSpan.FromMinutes(10);
         MlflowUrl = ParseHttpUrl(SettingNames.MlflowUrl);
+        DatabaseUser = Parse(SettingNames.DatabaseUser, DatabaseUserPattern(), "a database user has up to 32 lowercase letters, digits or '_' and starts with a letter or '_'") ?? "mlflow";
+        _databasePassword = Value(SettingNames.DatabasePassword);
+        GoogleRetryDelay = ParseDuration(SettingNames.GoogleRetryDelay) ?? TimeSpan.FromSeconds(1);
         KubeContext = Value(SettingNames.KubeContext)
             ?? (_projectId != null && _region != null && _clusterName != null ? $"gke_{_projectId}_{_region}_{_clusterName}" : null);
         ArtifactRegistryRepository = Parse(SettingNames.ArtifactRegistryRepository, DnsLabelPattern(), "a repository ID has lowercase letters, digits and hyphens") ?? "mlflow";
@@ -93,6 +97,13 @@ public sealed partial class DeploySettings
     /// <summary>Where Verify reaches MLflow; null means through kubectl port-forward to svc/mlflow.</summary>
     public Uri? MlflowUrl { get; }
 
+    public string DatabaseUser { get; }
+
+    public string DatabasePassword => Require(_databasePassword, SettingNames.DatabasePassword);
+
+    /// <summary>The first delay of Google API retries; propagation and operation waits are multiples of it.</summary>
+    public TimeSpan GoogleRetryDelay { get; }
+
     /// <summary>The kube context; null when neither set nor derivable.</summary>
     public string? KubeContext { get; }
 
@@ -122,6 +133,7 @@ public sealed partial class DeploySettings
         var present = new HashSet<string>(_resolved.Values.Where(setting => setting.Value != null).Select(setting => setting.Definition.Name))
         {
             SettingNames.Namespace,
+            SettingNames.DatabaseUser,
         };
         if (_imageRepository != null)
         {
@@ -219,13 +231,14 @@ public sealed partial class DeploySettings
         {
             return match.Groups["unit"].Value switch
             {
+                "ms" => TimeSpan.FromMilliseconds(amount),
                 "m" => TimeSpan.FromMinutes(amount),
                 "h" => TimeSpan.FromHours(amount),
                 _ => TimeSpan.FromSeconds(amount),
             };
         }
 
-        Fail(name, "expected a positive duration such as 600, 600s, 10m or 1h");
+        Fail(name, "expected a positive duration such as 600, 600s, 10m, 1h or 500ms");
         return null;
     }
 
@@ -342,6 +355,9 @@ public sealed partial class DeploySettings
     [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")]
     private static partial Regex ImageTagPattern();
 
-    [GeneratedRegex("^(?<amount>[0-9]+)(?<unit>s|m|h)?$")]
+    [GeneratedRegex("^[a-z_][a-z0-9_]{0,31}$")]
+    private static partial Regex DatabaseUserPattern();
+
+    [GeneratedRegex("^(?<amount>[0-9]+)(?<unit>ms|s|m|h)?$")]
     private static partial Regex DurationPattern();
 }

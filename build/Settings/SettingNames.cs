@@ -20,6 +20,9 @@ public static class SettingNames
     public const string ImageTag = "IMAGE_TAG";
     public const string ImageContext = "IMAGE_CONTEXT";
     public const string Dockerfile = "DOCKERFILE";
+    public const string DatabaseUser = "DB_USER";
+    public const string DatabasePassword = "DB_PASSWORD";
+    public const string GoogleRetryDelay = "GOOGLE_RETRY_DELAY";
     public const string WaitTimeout = "WAIT_TIMEOUT";
     public const string MlflowUrl = "MLFLOW_URL";
     public const string DeleteData = "DELETE_DATA";
@@ -44,6 +47,9 @@ public static class SettingNames
         new(ImageTag, "Image tag.", "a digest of the image's build inputs"),
         new(ImageContext, "Docker build context of the MLflow image.", "deployment/mlflow-image"),
         new(Dockerfile, "Dockerfile of the MLflow image.", "IMAGE_CONTEXT/Dockerfile"),
+        new(DatabaseUser, "Cloud SQL built-in user MLflow connects as; CreateDatabase creates it when absent.", "mlflow"),
+        new(DatabasePassword, "Password of DB_USER; set when CreateDatabase creates the user, and put into the cluster Secret.", IsSecret: true),
+        new(GoogleRetryDelay, "First delay of Google API retries (e.g. 1s, 200ms); the longer waits scale with it.", "1s"),
         new(WaitTimeout, "How long WaitReady waits for rollouts (e.g. 600s, 10m).", "10m"),
         new(MlflowUrl, "URL of the MLflow server for Verify, when it is exposed (http or https).", "kubectl port-forward svc/mlflow"),
         new(DeleteData, "Allow deleting the in-cluster PostgreSQL volume (true/false).", "false"),

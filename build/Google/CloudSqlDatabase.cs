@@ -1,0 +1,79 @@
+using Cake.Core.Diagnostics;
+using MlflowGke.Build.Changes;
+using MlflowGke.Build.Settings;
+
+namespace MlflowGke.Build.Google;
+
+/// <summary>MLflow's database and built-in user in an existing Cloud SQL instance, created when missing.</summary>
+public sealed class CloudSqlDatabase(ISqlAdminApi sql, GoogleRetry retry, ChangeGate changes, ICakeLog log)
+{
+    public const string DatabaseName = "mlflowdb";
+
+    public async Task EnsureAsync(DeploySettings settings, CancellationToken cancellationToken)
+    {
+        var instance = settings.CloudSqlInstance;
+        var found = await sql.GetInstanceAsync(instance, cancellationToken)
+            ?? throw new GoogleSetupException(
+                $"Cloud SQL instance {instance.Instance} does not exist in project {instance.Project} ({SettingNames.CloudSqlInstanceName}={instance.ConnectionName}). Create it, or fix {SettingNames.CloudSqlInstanceName}; the suite creates the database, not the instance.");
+        log.Verbose("Cloud SQL instance {0}: {1} {2}", instance.ConnectionName, found.DatabaseVersion ?? "?", found.State ?? "?");
+
+        if (await sql.DatabaseExistsAsync(instance, DatabaseName, cancellationToken))
+        {
+            log.Information("Database {0} exists in {1}", DatabaseName, instance.ConnectionName);
+        }
+        else
+        {
+            await changes.MakeAsync($"create database {DatabaseName} in Cloud SQL instance {instance.ConnectionName}", () =>
+                RunOperationAsync(instance, $"creating database {DatabaseName}", token => sql.InsertDatabaseAsync(instance, DatabaseName, token), cancellationToken));
+        }
+
+        var user = settings.DatabaseUser;
+        string? host = settings.CloudSqlEngine == CloudSqlEngine.MySql ? "%" : null;
+        if (await sql.UserExistsAsync(instance, user, host, cancellationToken))
+        {
+            log.Information("Database user {0} exists in {1}; its password is left as it is", user, instance.ConnectionName);
+            return;
+        }
+
+        var password = settings.DatabasePassword;
+        await changes.MakeAsync($"create database user {user} in Cloud SQL instance {instance.ConnectionName} with the password from {SettingNames.DatabasePassword}", () =>
+            RunOperationAsync(instance, $"creating user {user}", token => sql.InsertUserAsync(instance, user, host, password, token), cancellationToken));
+    }
+
+    /// <summary>
+    /// Starts an operation, waiting out operationInProgress (409), polls it until DONE and checks its error.
+    /// "Already exists", from the insert itself (400) or as the operation's error, means someone else got there first.
+    /// </summary>
+    private async Task RunOperationAsync(CloudSqlInstance instance, string what, Func<CancellationToken, Task<SqlOperation>> start, CancellationToken cancellationToken)
+    {
+        SqlOperation operation;
+        try
+        {
+            operation = await retry.RetryAsync(retry.Options.OperationTimeout, int.MaxValue, exception => exception.IsOperationInProgress, start, cancellationToken);
+        }
+        catch (GoogleApiException exception) when (exception.IsAlreadyExists)
+        {
+            log.Information("Cloud SQL: {0}: it already exists", what);
+            return;
+        }
+
+        var done = await retry.PollAsync(
+            retry.Options.OperationTimeout,
+            $"Cloud SQL operation {operation.Name} ({what} in {instance.ConnectionName})",
+            token => sql.GetOperationAsync(instance.Project, operation.Name, token),
+            current => current.IsDone,
+            cancellationToken);
+        if (done.Errors.Count == 0)
+        {
+            return;
+        }
+
+        if (done.Errors.Any(error => error.Contains("already exists", StringComparison.OrdinalIgnoreCase)))
+        {
+            log.Information("Cloud SQL: {0}: it already exists", what);
+            return;
+        }
+
+        throw new InvalidOperationException($"Cloud SQL operation {operation.Name} ({what} in {instance.ConnectionName}) failed: {string.Join("; ", done.Errors)}");
+    }
+}

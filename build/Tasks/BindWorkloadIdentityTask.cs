@@ -1,0 +1,22 @@
+using Cake.Frosting;
+using MlflowGke.Build.Google;
+using MlflowGke.Build.Settings;
+
+namespace MlflowGke.Build.Tasks;
+
+// BindWorkloadIdentity → Annotate: the Google side of Workload Identity exists before the KSAs point at it.
+[TaskName("BindWorkloadIdentity")]
+[TaskDescription("IAM: lets MLflow's KSA act as its Google SA; on cloud-sql also creates the proxy's Google SA with roles/cloudsql.client.")]
+[IsDependentOn(typeof(CreateDatabaseTask))]
+[RequiresSettings(SettingNames.ProjectId, SettingNames.MlflowServiceAccountId)]
+[RequiresSettings(SettingNames.ResourceSuffix, OnlyOn = [DatabasePath.CloudSql])]
+public sealed class BindWorkloadIdentityTask : AsyncFrostingTask<BuildContext>
+{
+    public override async Task RunAsync(BuildContext context)
+    {
+        using var google = GoogleCloud.Create(context);
+        var bindings = new IamBindings(google.Retry, context.Changes, context.Log);
+        var workloadIdentity = new WorkloadIdentity(google.Iam, google.ResourceManager, bindings, context.Changes, context.Log);
+        await workloadIdentity.BindAsync(context.Settings, CancellationToken.None);
+    }
+}

@@ -1,0 +1,157 @@
+using System.Net;
+using System.Text.Json.Nodes;
+
+namespace MlflowGke.Build.Tests.Fakes.Google;
+
+/// <summary>
+/// Cloud SQL Admin v1: instances, databases, built-in users and long-running operations. An insert answers
+/// an operation at once; the object appears when the operation is DONE, and DONE can carry an error.
+/// </summary>
+public sealed class FakeCloudSql(GoogleFaults faults)
+{
+    private readonly Dictionary<string, FakeInstance> _instances = [];
+    private readonly Dictionary<string, FakeOperation> _operations = [];
+
+    public FakeInstance AddInstance(string project, string name, string databaseVersion = "POSTGRES_16")
+    {
+        var instance = new FakeInstance(project, name, databaseVersion);
+        _instances[$"{project}/{name}"] = instance;
+        return instance;
+    }
+
+    public FakeInstance? Instance(string project, string name) => _instances.GetValueOrDefault($"{project}/{name}");
+
+    public JsonObject GetInstance(string project, string name)
+    {
+        var instance = Require(project, name);
+        return new JsonObject { ["kind"] = "sql#instance", ["name"] = instance.Name, ["project"] = project, ["databaseVersion"] = instance.DatabaseVersion, ["state"] = "RUNNABLE" };
+    }
+
+    public JsonObject GetDatabase(string project, string name, string database) =>
+        Require(project, name).Databases.Contains(database)
+            ? new JsonObject { ["kind"] = "sql#database", ["name"] = database, ["instance"] = name, ["project"] = project, ["charset"] = "UTF8" }
+            : throw new GoogleErrorAnswer(GoogleError.NotFound($"The database {database} does not exist in instance {name}."));
+
+    public JsonObject InsertDatabase(string project, string name, JsonObject body)
+    {
+        var instance = Require(project, name);
+        var database = (string?)body["name"] ?? throw new GoogleErrorAnswer(GoogleError.InvalidArgument("Missing database name."));
+        RefuseWhileAnotherOperationRuns();
+        if (faults.DatabaseCreatedConcurrently)
+        {
+            faults.DatabaseCreatedConcurrently = false;
+            instance.Databases.Add(database);
+        }
+
+        if (instance.Databases.Contains(database))
+        {
+            throw new GoogleErrorAnswer(GoogleError.InvalidArgument($"Invalid request: failed to create database {database}. Detail: pq: database \"{database}\" already exists.", "invalid"));
+        }
+
+        var error = faults.NextOperationError;
+        faults.NextOperationError = null;
+        return Start(project, name, "CREATE_DATABASE", error, () => instance.Databases.Add(database));
+    }
+
+    public JsonObject GetUser(string project, string name, string user) =>
+        Require(project, name).Users.ContainsKey(user)
+            ? new JsonObject { ["kind"] = "sql#user", ["name"] = user, ["instance"] = name, ["project"] = project, ["type"] = "BUILT_IN" }
+            : throw new GoogleErrorAnswer(GoogleError.NotFound($"The user {user} does not exist in instance {name}."));
+
+    public JsonObject InsertUser(string project, string name, JsonObject body)
+    {
+        var instance = Require(project, name);
+        var user = (string?)body["name"] ?? throw new GoogleErrorAnswer(GoogleError.InvalidArgument("Missing user name."));
+        var password = (string?)body["password"] ?? string.Empty;
+        RefuseWhileAnotherOperationRuns();
+        return Start(project, name, "CREATE_USER", null, () => instance.Users[user] = password);
+    }
+
+    public JsonObject GetOperation(string project, string operation)
+    {
+        if (!_operations.TryGetValue(operation, out var state) || state.Project != project)
+        {
+            throw new GoogleErrorAnswer(GoogleError.NotFound($"The operation {operation} does not exist."));
+        }
+
+        if (state.PollsLeft > 0)
+        {
+            state.PollsLeft--;
+        }
+        else if (!state.Done)
+        {
+            state.Done = true;
+            if (state.Error == null)
+            {
+                state.Complete();
+            }
+        }
+
+        return state.ToJson();
+    }
+
+    private void RefuseWhileAnotherOperationRuns()
+    {
+        if (faults.OperationsInProgress > 0)
+        {
+            faults.OperationsInProgress--;
+            throw new GoogleErrorAnswer(GoogleError.OperationInProgress());
+        }
+    }
+
+    private JsonObject Start(string project, string instance, string type, (string Code, string Message)? error, Action complete)
+    {
+        var operation = new FakeOperation(Guid.NewGuid().ToString(), project, instance, type, error, complete) { PollsLeft = faults.OperationPollsBeforeDone };
+        _operations[operation.Name] = operation;
+        return operation.ToJson();
+    }
+
+    private FakeInstance Require(string project, string name) =>
+        Instance(project, name) ?? throw new GoogleErrorAnswer(new GoogleError(HttpStatusCode.NotFound, "NOT_FOUND", "The Cloud SQL instance does not exist.", LegacyReason: "instanceDoesNotExist"));
+
+    private sealed class FakeOperation(string name, string project, string instance, string type, (string Code, string Message)? error, Action complete)
+    {
+        public string Name { get; } = name;
+
+        public string Project { get; } = project;
+
+        public (string Code, string Message)? Error { get; } = error;
+
+        public int PollsLeft { get; set; }
+
+        public bool Done { get; set; }
+
+        public void Complete() => complete();
+
+        public JsonObject ToJson()
+        {
+            var json = new JsonObject
+            {
+                ["kind"] = "sql#operation",
+                ["name"] = Name,
+                ["operationType"] = type,
+                ["status"] = Done ? "DONE" : PollsLeft > 0 ? "PENDING" : "RUNNING",
+                ["targetId"] = instance,
+                ["targetProject"] = Project,
+            };
+            if (Done && Error is { } failure)
+            {
+                json["error"] = new JsonObject
+                {
+                    ["kind"] = "sql#operationErrors",
+                    ["errors"] = new JsonArray(new JsonObject { ["kind"] = "sql#operationError", ["code"] = failure.Code, ["message"] = failure.Message }),
+                };
+            }
+
+            return json;
+        }
+    }
+}
+
+public sealed record FakeInstance(string Project, string Name, string DatabaseVersion)
+{
+    public HashSet<string> Databases { get; } = ["postgres"];
+
+    /// <summary>Built-in users and their passwords.</summary>
+    public Dictionary<string, string> Users { get; } = new() { ["postgres"] = "initial" };
+}
