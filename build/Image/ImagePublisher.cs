@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Cake.Core.Diagnostics;
 using MlflowGke.Build.Docker;
@@ -6,18 +7,22 @@ using MlflowGke.Build.Docker;
 namespace MlflowGke.Build.Image;
 
 /// <summary>The work of BuildImage and PushImage: what the registry has, building with cache and labels, pushing with retries.</summary>
-public sealed partial class ImagePublisher(IDockerImages docker, IRegistryClient registry, ImageSource source, SourceRevision revision, ICakeLog log, RetryPolicy pushRetry)
+public sealed partial class ImagePublisher(IDockerImages docker, IRegistryClient registry, ImageSource source, Func<SourceRevision> readRevision, ICakeLog log, RetryPolicy pushRetry)
 {
+    // One per run: BuildImage and PushImage share the hashed context, the git revision and the registry answer.
+    private static readonly ConditionalWeakTable<BuildContext, ImagePublisher> PerRun = [];
+    private readonly Lazy<SourceRevision> _revision = new(readRevision);
+    private IReadOnlyList<string>? _tags;
     private string? _registryDigest;
     private bool _registryRead;
 
     public ImageSource Source => source;
 
     /// <summary>Every tag the image gets: the commit tag (clean checkouts only), the cache tag, and last the content tag.</summary>
-    public IReadOnlyList<string> Tags { get; } = [.. new[] { revision.CommitTag, ImageSource.CacheTag, source.Image.Tag }.OfType<string>().Distinct()];
+    public IReadOnlyList<string> Tags => _tags ??= [.. new[] { _revision.Value.CommitTag, ImageSource.CacheTag, source.Image.Tag }.OfType<string>().Distinct()];
 
     public static ImagePublisher For(BuildContext context) =>
-        new(new DockerCli(context), RegistryClient.For(context), ImageSource.From(context, context.Settings), SourceRevision.Read(context), context.Log, RetryPolicy.Push);
+        PerRun.GetValue(context, _ => new ImagePublisher(new DockerCli(context), RegistryClient.For(context), ImageSource.From(context, context.Settings), () => SourceRevision.Read(context), context.Log, RetryPolicy.Push));
 
     /// <summary>The digest the registry has for the content tag, or null; read once per run.</summary>
     public async Task<string?> RegistryDigestAsync(CancellationToken cancellationToken)
@@ -33,6 +38,7 @@ public sealed partial class ImagePublisher(IDockerImages docker, IRegistryClient
 
     public async Task BuildAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
+        var revision = _revision.Value;
         var cacheFrom = await registry.GetDigestAsync(source.Image.Repository, ImageSource.CacheTag, cancellationToken) != null && docker.TryPull(source.CacheImage)
             ? new[] { source.CacheImage }
             : [];

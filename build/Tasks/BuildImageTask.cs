@@ -9,22 +9,18 @@ namespace MlflowGke.Build.Tasks;
 [RequiresSettings(SettingNames.ImageRepository)]
 public sealed class BuildImageTask : AsyncFrostingTask<BuildContext>
 {
-    private ImagePublisher? _publisher;
-
     public override bool ShouldRun(BuildContext context)
     {
-        var publisher = Publisher(context);
+        var publisher = ImagePublisher.For(context);
         var digest = publisher.RegistryDigestAsync(CancellationToken.None).GetAwaiter().GetResult();
         return context.ShouldRun(digest == null, $"the registry already has {publisher.Source.Image.Tag} ({digest})");
     }
 
     public override Task RunAsync(BuildContext context)
     {
-        var publisher = Publisher(context);
+        var publisher = ImagePublisher.For(context);
         return context.Changes.MakeAsync(
             $"build {publisher.Source.Image.Tagged} from {publisher.Source.ContextDirectory}",
             () => publisher.BuildAsync(DateTimeOffset.UtcNow, CancellationToken.None));
     }
-
-    private ImagePublisher Publisher(BuildContext context) => _publisher ??= ImagePublisher.For(context);
 }

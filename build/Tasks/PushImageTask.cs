@@ -10,22 +10,18 @@ namespace MlflowGke.Build.Tasks;
 [RequiresSettings(SettingNames.ImageRepository)]
 public sealed class PushImageTask : AsyncFrostingTask<BuildContext>
 {
-    private ImagePublisher? _publisher;
-
     public override bool ShouldRun(BuildContext context)
     {
-        var reason = Publisher(context).PushNotNeededBecauseAsync(CancellationToken.None).GetAwaiter().GetResult();
-        return context.ShouldRun(reason == null, reason!);
+        var reason = ImagePublisher.For(context).PushNotNeededBecauseAsync(CancellationToken.None).GetAwaiter().GetResult();
+        return context.ShouldRun(reason == null, reason ?? string.Empty);
     }
 
     public override Task RunAsync(BuildContext context)
     {
-        var publisher = Publisher(context);
+        var publisher = ImagePublisher.For(context);
         var tags = string.Join(", ", publisher.Tags);
         return context.Changes.MakeAsync(
             $"push {publisher.Source.Image.Repository} with tags {tags}",
             () => publisher.PushAsync(CancellationToken.None));
     }
-
-    private ImagePublisher Publisher(BuildContext context) => _publisher ??= ImagePublisher.For(context);
 }

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# BuildImage+PushImage with nothing changed against the first (cold) run, same script, same context:
+#   ./build.sh --target=PushImage --image-repository=127.0.0.1:PORT/REPO --image-context=CTX
+# The cold run builds with no cached layers and pushes to an empty repository; the warm run finds the
+# content tag in the registry and skips both. Prints both means and their ratio (target: ratio <= 0.10).
+# Needs a running dockerd and Debian's docker-registry and busybox-static. PAYLOAD_MIB sizes the context
+# (default 64 MiB of random data beside busybox; the real MLflow image is several hundred MiB).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+for tool in hyperfine docker docker-registry python3; do
+  command -v "$tool" >/dev/null || { echo "$tool is missing (apt-get install hyperfine docker.io docker-registry)" >&2; exit 1; }
+done
+docker info >/dev/null 2>&1 || { echo "the docker daemon is not running (start dockerd)" >&2; exit 1; }
+
+work="$(mktemp -d)"
+registry_pid=""
+cleanup() {
+  [[ -n "$registry_pid" ]] && kill "$registry_pid" 2>/dev/null || true
+  docker image ls --format '{{.Repository}}:{{.Tag}}' | grep "^127.0.0.1:$port/bench" | xargs -r docker image rm -f >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+trap cleanup EXIT
+
+cat >"$work/registry.yml" <<YAML
+version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: $work/registry
+http:
+  addr: 127.0.0.1:$port
+YAML
+docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
+registry_pid=$!
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.1; done
+
+context="$work/context"
+mkdir -p "$context"
+cp /bin/busybox "$context/busybox"
+head -c "$((${PAYLOAD_MIB:-64} * 1024 * 1024))" /dev/urandom >"$context/payload.bin"
+printf 'FROM scratch\nCOPY busybox /bin/busybox\nCOPY payload.bin /data/payload.bin\nCMD ["/bin/busybox", "true"]\n' >"$context/Dockerfile"
+
+./build.sh --tree >/dev/null   # compile once, outside the measurement
+echo 0 >"$work/counter"
+
+# Cold: a new repository each run (the registry has none of its blobs) and no local image to reuse.
+cold="next=\$((\$(cat $work/counter) + 1)); echo \$next >$work/counter; ./build.sh --target=PushImage --image-repository=127.0.0.1:$port/bench-\$next --image-context=$context"
+prepare="docker image ls --format '{{.Repository}}:{{.Tag}}' | grep '^127.0.0.1:$port/bench' | xargs -r docker image rm -f >/dev/null"
+# Warm: the repository the first cold run pushed, nothing changed.
+warm="./build.sh --target=PushImage --image-repository=127.0.0.1:$port/bench-1 --image-context=$context"
+
+json="$work/results.json"
+hyperfine --runs "${RUNS:-5}" --style basic --export-json "$json" \
+  --command-name cold --prepare "$prepare" "$cold"
+hyperfine --warmup 1 --runs "${RUNS:-5}" --style basic --export-json "$json.warm" --command-name warm "$warm"
+
+python3 - "$json" "$json.warm" <<'PY'
+import json, sys
+cold = json.load(open(sys.argv[1]))["results"][0]["mean"]
+warm = json.load(open(sys.argv[2]))["results"][0]["mean"]
+print(f"first run (build+push): {cold:.3f} s   nothing changed (both skip): {warm:.3f} s   ratio: {warm / cold:.3f} (target <= 0.10)")
+PY
