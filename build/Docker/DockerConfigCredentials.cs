@@ -65,6 +65,9 @@ public sealed class DockerConfigCredentials(ICakeContext context) : IRegistryCre
             throw new TimeoutException($"The docker credential helper '{executable}' gave no answer for {host} within {HelperTimeout.TotalSeconds:0} s.");
         }
 
+        // The timed wait returns at exit; the untimed one also waits until the redirected output is read to the end.
+        process.WaitForExit();
+
         // A helper exits non-zero with "credentials not found" when it has nothing for the host: read anonymously.
         if (process.GetExitCode() != 0)
         {

@@ -59,9 +59,4 @@ public sealed class PushRetryTests
             Assert.That(retries, Is.EqualTo(0));
         });
     }
-
-    private sealed class NoCredentials : IRegistryCredentials
-    {
-        public RegistryCredential? For(string host) => null;
-    }
 }

@@ -33,9 +33,4 @@ public sealed class ImageResolverTests
             Assert.That(planned.Digest, Is.Null, "a plan may resolve an image it would push");
         });
     }
-
-    private sealed class NoCredentials : IRegistryCredentials
-    {
-        public RegistryCredential? For(string host) => null;
-    }
 }
