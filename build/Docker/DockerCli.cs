@@ -48,6 +48,7 @@ public sealed class DockerCli(ICakeContext context, DockerToolSettings? settings
 
     private DockerResult Execute(ProcessArgumentBuilder arguments, bool stream)
     {
+        context.Log.Verbose("docker {0}", arguments.RenderSafe());
         var output = new List<string>();
         var errors = new List<string>();
         var gate = new Lock();

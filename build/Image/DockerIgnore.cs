@@ -34,17 +34,14 @@ public sealed class DockerIgnore
     /// <summary>True when docker leaves <paramref name="relativePath"/> out of the context sent to the builder.</summary>
     public bool Excludes(string relativePath)
     {
+        var parts = relativePath.Split('/');
+        var pathAndParents = Enumerable.Range(1, parts.Length).Select(count => string.Join('/', parts.Take(count))).ToList();
         var excluded = false;
-        var prefix = string.Empty;
-        foreach (var part in relativePath.Split('/'))
+        foreach (var (pattern, exclude) in _rules)
         {
-            prefix = prefix.Length == 0 ? part : $"{prefix}/{part}";
-            foreach (var (pattern, exclude) in _rules)
+            if (pathAndParents.Any(pattern.IsMatch))
             {
-                if (pattern.IsMatch(prefix))
-                {
-                    excluded = exclude;
-                }
+                excluded = exclude;
             }
         }
 

@@ -31,6 +31,8 @@ public sealed class DockerIgnoreTests
             Assert.That(ignore.Excludes("CHANGES.md"), Is.True);
             Assert.That(ignore.Excludes("README.md"), Is.False);
             Assert.That(DockerIgnore.Parse("!README.md\n*.md\n").Excludes("README.md"), Is.True);
+            Assert.That(DockerIgnore.Parse("docs\n!docs/keep.md\n").Excludes("docs/keep.md"), Is.False);
+            Assert.That(DockerIgnore.Parse("!docs/keep.md\ndocs\n").Excludes("docs/keep.md"), Is.True, "a later pattern matching a parent folder wins");
         });
     }
 }
