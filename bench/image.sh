@@ -39,22 +39,19 @@ for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null && br
 context="$work/context"
 mkdir -p "$context"
 cp /bin/busybox "$context/busybox"
-head -c "$((${PAYLOAD_MIB:-64} * 1024 * 1024))" /dev/urandom >"$context/payload.bin"
 printf 'FROM scratch\nCOPY busybox /bin/busybox\nCOPY payload.bin /data/payload.bin\nCMD ["/bin/busybox", "true"]\n' >"$context/Dockerfile"
 
 ./build.sh --tree >/dev/null   # compile once, outside the measurement
-echo 0 >"$work/counter"
 
-# Cold: a new repository each run (the registry has none of its blobs) and no local image to reuse.
-cold="next=\$((\$(cat $work/counter) + 1)); echo \$next >$work/counter; ./build.sh --target=PushImage --image-repository=127.0.0.1:$port/bench-\$next --image-context=$context"
-prepare="docker image ls --format '{{.Repository}}:{{.Tag}}' | grep '^127.0.0.1:$port/bench' | xargs -r docker image rm -f >/dev/null"
-# Warm: the repository the first cold run pushed, nothing changed.
-warm="./build.sh --target=PushImage --image-repository=127.0.0.1:$port/bench-1 --image-context=$context"
+# Cold: new random payload (a new content tag, a layer neither the daemon nor the registry has seen) and no
+# local images, so every run really builds and uploads. Warm: the context the last cold run pushed, unchanged.
+prepare="head -c $((${PAYLOAD_MIB:-64} * 1024 * 1024)) /dev/urandom >$context/payload.bin; docker image ls --format '{{.Repository}}:{{.Tag}}' | grep '^127.0.0.1:$port/bench' | xargs -r docker image rm -f >/dev/null"
+run="./build.sh --target=PushImage --image-repository=127.0.0.1:$port/bench --image-context=$context"
 
 json="$work/results.json"
 hyperfine --runs "${RUNS:-5}" --style basic --export-json "$json" \
-  --command-name cold --prepare "$prepare" "$cold"
-hyperfine --warmup 1 --runs "${RUNS:-5}" --style basic --export-json "$json.warm" --command-name warm "$warm"
+  --command-name cold --prepare "$prepare" "$run"
+hyperfine --warmup 1 --runs "${RUNS:-5}" --style basic --export-json "$json.warm" --command-name warm "$run"
 
 python3 - "$json" "$json.warm" <<'PY'
 import json, sys

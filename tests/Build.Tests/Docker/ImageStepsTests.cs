@@ -126,6 +126,22 @@ public sealed class ImageStepsTests
         });
     }
 
+    [Test]
+    public async Task An_image_tag_setting_overrides_the_content_tag()
+    {
+        using var context = new BusyboxContext();
+        var name = UniqueName();
+
+        var result = await PushImage(name, context.Path, "--image-tag=release-1");
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString);
+            Assert.That(await _registry.DigestAsync(name, "release-1"), Does.StartWith("sha256:"));
+            Assert.That(await _registry.DigestAsync(name, ImageInputDigest.Tag(context.Path, Path.Combine(context.Path, "Dockerfile"))), Is.Null);
+        });
+    }
+
     private static string UniqueName() => $"mlflow-{Guid.NewGuid():N}"[..20];
 
     private Task<BuildResult> PushImage(string name, string contextDirectory, params string[] extra) =>
