@@ -16,7 +16,7 @@ work="$(mktemp -d)"
 registry_pid=""
 cleanup() {
   [[ -n "$registry_pid" ]] && kill "$registry_pid" 2>/dev/null || true
-  docker image ls --format '{{.Repository}}:{{.Tag}}' | grep "^127.0.0.1:$port/bench" | xargs -r docker image rm -f >/dev/null 2>&1 || true
+  docker image ls --quiet --filter reference="127.0.0.1:$port/bench" | sort -u | xargs -r docker image rm --force >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
@@ -45,12 +45,16 @@ printf 'FROM scratch\nCOPY busybox /bin/busybox\nCOPY payload.bin /data/payload.
 
 # Cold: new random payload (a new content tag, a layer neither the daemon nor the registry has seen) and no
 # local images, so every run really builds and uploads. Warm: the context the last cold run pushed, unchanged.
-prepare="head -c $((${PAYLOAD_MIB:-64} * 1024 * 1024)) /dev/urandom >$context/payload.bin; docker image ls --format '{{.Repository}}:{{.Tag}}' | grep '^127.0.0.1:$port/bench' | xargs -r docker image rm -f >/dev/null"
+cat >"$work/prepare.sh" <<PREPARE
+head -c $((${PAYLOAD_MIB:-64} * 1024 * 1024)) /dev/urandom >"$context/payload.bin"
+# Images built with an earlier one as cache are its children: remove what can be removed, ignore the rest.
+docker image ls --quiet --filter reference='127.0.0.1:$port/bench' | sort -u | xargs -r docker image rm --force >/dev/null 2>&1 || true
+PREPARE
 run="./build.sh --target=PushImage --image-repository=127.0.0.1:$port/bench --image-context=$context"
 
 json="$work/results.json"
 hyperfine --runs "${RUNS:-5}" --style basic --export-json "$json" \
-  --command-name cold --prepare "$prepare" "$run"
+  --command-name cold --prepare "bash $work/prepare.sh" "$run"
 hyperfine --warmup 1 --runs "${RUNS:-5}" --style basic --export-json "$json.warm" --command-name warm "$run"
 
 python3 - "$json" "$json.warm" <<'PY'

@@ -15,6 +15,7 @@ public static class ImageInputDigest
     private const string Version = "mlflow-gke-image-input/1";
     private const string TagPrefix = "in-";
     private const int TagHexLength = 24;
+    private const int ReadBufferSize = 1 << 20;
 
     /// <summary>The tag for the given context; deterministic across machines and working directories.</summary>
     public static string Tag(string contextDirectory, string dockerfile) => TagPrefix + Compute(contextDirectory, dockerfile)[..TagHexLength];
@@ -49,7 +50,7 @@ public static class ImageInputDigest
             }
             else
             {
-                using var stream = info.OpenRead();
+                using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, ReadBufferSize, FileOptions.SequentialScan);
                 Append(hash, Convert.ToHexStringLower(SHA256.HashData(stream)));
             }
         }
