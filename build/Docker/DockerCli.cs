@@ -52,23 +52,21 @@ public sealed class DockerCli(ICakeContext context, DockerToolSettings? settings
         var output = new List<string>();
         var errors = new List<string>();
         var gate = new Lock();
-        string Collect(List<string> lines, string line)
+        string Collect(List<string> lines, string? line)
         {
-            if (line == null)
+            if (line != null)
             {
-                return line!;
-            }
-
-            lock (gate)
-            {
-                lines.Add(line);
-                if (stream)
+                lock (gate)
                 {
-                    context.Log.Information("{0}", line);
+                    lines.Add(line);
+                    if (stream)
+                    {
+                        context.Log.Information("{0}", line);
+                    }
                 }
             }
 
-            return line;
+            return line!;
         }
 
         var processSettings = new ProcessSettings
