@@ -39,7 +39,8 @@ public sealed class DockerCli(ICakeContext context, DockerToolSettings? settings
                 : throw new DockerCommandException("image inspect", result.ExitCode, result.Errors);
         }
 
-        return JsonSerializer.Deserialize<List<string>>(string.Join(string.Empty, result.Output)) ?? [];
+        using var digests = JsonDocument.Parse(string.Join(string.Empty, result.Output));
+        return digests.RootElement.ValueKind == JsonValueKind.Array ? [.. digests.RootElement.EnumerateArray().Select(digest => digest.GetString()!)] : [];
     }
 
     protected override string GetToolName() => "docker";
