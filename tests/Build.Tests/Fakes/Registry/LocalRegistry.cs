@@ -101,10 +101,31 @@ public sealed class LocalRegistry : IAsyncDisposable
         return response.StatusCode == HttpStatusCode.NotFound ? null : response.EnsureSuccessStatusCode().Headers.GetValues("Docker-Content-Digest").Single();
     }
 
+    /// <summary>Stops the registry, deletes its storage, and removes the daemon's images named after it.</summary>
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
         _storage.Dispose();
+        var images = (await DockerAsync("image", "ls", "--quiet", "--filter", $"reference={Host}/*")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Distinct().ToList();
+        if (images.Count > 0)
+        {
+            await DockerAsync(["image", "rm", "--force", .. images]);
+        }
+    }
+
+    private static async Task<string> DockerAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return await output;
     }
 
     private async Task<bool> AnswersAsync(CancellationToken cancellationToken)
