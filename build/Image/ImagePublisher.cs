@@ -86,9 +86,12 @@ public sealed partial class ImagePublisher(IDockerImages docker, IRegistryClient
         }
 
         var local = docker.RepoDigests(source.Image.Tagged);
-        return local == null || local.Contains($"{source.Image.Repository}@{remote}")
-            ? $"the registry already has {source.Image.Tag} with the same digest ({remote})"
-            : null;
+        if (local == null)
+        {
+            return $"the registry already has {source.Image.Tag} ({remote}) and this machine has no other build of it";
+        }
+
+        return local.Contains($"{source.Image.Repository}@{remote}") ? $"the registry already has {source.Image.Tag} with the same digest ({remote})" : null;
     }
 
     /// <summary>Pushes every tag, retrying transient failures; returns the pushed image pinned by digest.</summary>
