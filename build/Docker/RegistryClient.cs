@@ -58,6 +58,11 @@ public sealed class RegistryClient(HttpClient http, IRegistryCredentials credent
 
             // The header is optional: the digest is then the SHA-256 of the manifest exactly as served.
             using var body = await SendAsync(name, uri, HttpMethod.Get, cancellationToken);
+            if (!body.IsSuccessStatusCode)
+            {
+                throw Failure(name, body.StatusCode, $"{(int)body.StatusCode} {body.ReasonPhrase}");
+            }
+
             return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(await body.Content.ReadAsByteArrayAsync(cancellationToken)));
         }
 
