@@ -4,7 +4,7 @@ using Cake.Core.Diagnostics;
 namespace Cake.Frosting.Internal;
 
 /// <summary>Registers task classes and lifetimes with the Cake engine, as Cake.Frosting's engine does.</summary>
-internal sealed class TaskRegistrar(ICakeEngine engine, IFrostingContext context, TaskSkipReasons skipReasons, ICakeLog log)
+internal sealed class TaskRegistrar(ICakeEngine engine, IFrostingContext context, TaskSkipReasons skipReasons, ICakeLog log, IReadOnlyCollection<string> targets)
 {
     public IReadOnlyCollection<string> Register(IEnumerable<IFrostingTask> tasks, IFrostingLifetime? lifetime, IFrostingTaskLifetime? taskLifetime)
     {
@@ -42,8 +42,27 @@ internal sealed class TaskRegistrar(ICakeEngine engine, IFrostingContext context
             builder.Description(description.Description);
         }
 
-        builder.Does(task.RunAsync);
-        builder.WithCriteria(_ => ShouldRun(task, name), "its criteria were not met");
+        if (targets.Contains(name, StringComparer.OrdinalIgnoreCase))
+        {
+            // Cake fails a run whose target's own criteria is false ("Could not reach target"), but a step run alone
+            // (--target=PushImage in a CI job) that finds nothing to do has succeeded: it logs why and returns.
+            builder.Does(async () =>
+            {
+                if (ShouldRun(task, name))
+                {
+                    await task.RunAsync(context);
+                }
+                else
+                {
+                    log.Information("Nothing to do: {0}", skipReasons.For(name) ?? "its criteria were not met");
+                }
+            });
+        }
+        else
+        {
+            builder.Does(task.RunAsync);
+            builder.WithCriteria(_ => ShouldRun(task, name), "its criteria were not met");
+        }
 
         if (type.IsDefined(typeof(ContinueOnErrorAttribute), false))
         {

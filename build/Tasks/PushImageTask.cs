@@ -1,0 +1,27 @@
+using Cake.Frosting;
+using MlflowGke.Build.Image;
+using MlflowGke.Build.Settings;
+
+namespace MlflowGke.Build.Tasks;
+
+[TaskName("PushImage")]
+[TaskDescription("Pushes the MLflow image and prints its digest; skips when the registry has the tag with the same digest.")]
+[IsDependentOn(typeof(BuildImageTask))]
+[RequiresSettings(SettingNames.ImageRepository)]
+public sealed class PushImageTask : AsyncFrostingTask<BuildContext>
+{
+    public override bool ShouldRun(BuildContext context)
+    {
+        var reason = ImagePublisher.For(context).PushNotNeededBecauseAsync(CancellationToken.None).GetAwaiter().GetResult();
+        return context.ShouldRun(reason == null, reason ?? string.Empty);
+    }
+
+    public override Task RunAsync(BuildContext context)
+    {
+        var publisher = ImagePublisher.For(context);
+        var tags = string.Join(", ", publisher.Tags);
+        return context.Changes.MakeAsync(
+            $"push {publisher.Source.Image.Repository} with tags {tags}",
+            () => publisher.PushAsync(CancellationToken.None));
+    }
+}
