@@ -33,6 +33,12 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
             return;
         }
 
+        if (!info.Successful)
+        {
+            context.Log.Information($"Stopped by an error after {changes.Count} change(s); running the same target again continues from there.");
+            return;
+        }
+
         var verb = context.Changes.IsPlan ? "would be made" : "made";
         context.Log.Information(changes.Count == 0 ? "No changes: everything was already in place." : $"{changes.Count} change(s) {verb}.");
     }
