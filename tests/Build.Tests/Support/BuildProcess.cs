@@ -13,7 +13,12 @@ public sealed class BuildProcess
 
     public string WorkingDirectory { get; set; } = RepositoryLayout.Root;
 
-    public static string BuildAssembly => Path.Combine(AppContext.BaseDirectory, "Build.dll");
+    /// <summary>
+    /// The build project's own output (built by the project reference). The copy beside the tests cannot run
+    /// alone: this test project's ASP.NET framework reference keeps some of its dependencies out of the folder.
+    /// </summary>
+    public static string BuildAssembly { get; } = Path.Combine(
+        RepositoryLayout.Root, "build", "bin", new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0", "Build.dll");
 
     public async Task<BuildResult> RunAsync(params string[] arguments)
     {

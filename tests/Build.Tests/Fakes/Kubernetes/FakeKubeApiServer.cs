@@ -154,6 +154,11 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         {
             // client went away or the server stops: nothing to answer
         }
+        catch (Exception exception) when (!http.Response.HasStarted)
+        {
+            // A bug in this double: say so in kubectl's error rather than as an empty 500.
+            await WriteJsonAsync(http, 500, Status(500, "InternalError", $"fake apiserver: {exception}"));
+        }
         finally
         {
             _requests.Enqueue(new RecordedRequest(request.Method, request.Path.Value ?? string.Empty, request.QueryString.Value ?? string.Empty, request.ContentType, http.Response.StatusCode));

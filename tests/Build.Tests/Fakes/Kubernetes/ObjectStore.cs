@@ -97,7 +97,7 @@ public sealed class ObjectStore
                 metadata["creationTimestamp"] = Timestamp();
                 if (updated["spec"] != null)
                 {
-                    metadata["generation"] = 1;
+                    metadata["generation"] = 1L;
                 }
             }
 

@@ -72,6 +72,16 @@ internal sealed class ResourceHandler(FakeKubeApiServer server, HttpContext http
                 }
 
                 break;
+            case "Secret" when item["stringData"] is JsonObject stringData:
+                var data = item["data"] as JsonObject ?? [];
+                foreach (var (key, value) in stringData)
+                {
+                    data[key] = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(value!.GetValue<string>()));
+                }
+
+                item["data"] = data;
+                item.Remove("stringData");
+                break;
             case "Namespace":
                 item["status"] ??= new JsonObject { ["phase"] = "Active" };
                 break;
