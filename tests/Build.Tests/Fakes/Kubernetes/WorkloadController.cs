@@ -38,6 +38,7 @@ public sealed class WorkloadController(ObjectStore store, ResourceCatalog catalo
 {
     private readonly ConcurrentDictionary<string, PodBehaviour> _behaviours = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IReadOnlyList<string>> _logs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _shownAt = new(StringComparer.Ordinal);
     private int _eventCounter;
 
     public TimeSpan ReadyDelay { get; set; } = TimeSpan.FromMilliseconds(300);
@@ -47,6 +48,9 @@ public sealed class WorkloadController(ObjectStore store, ResourceCatalog catalo
     public void SetBehaviour(string app, PodBehaviour behaviour) => _behaviours[app] = behaviour;
 
     public IReadOnlyList<string> Logs(string podName) => _logs.GetValueOrDefault(podName) ?? [];
+
+    /// <summary>When each pod first showed its behaviour (Ready, CrashLoopBackOff, …), by pod name.</summary>
+    public IReadOnlyDictionary<string, DateTimeOffset> ShownAt => _shownAt;
 
     /// <summary>Called after every write of a Deployment or StatefulSet.</summary>
     public void Reconcile(ResourceType type, string ns, string name)
@@ -201,6 +205,7 @@ public sealed class WorkloadController(ObjectStore store, ResourceCatalog catalo
             return;
         }
 
+        _shownAt.TryAdd(podName, DateTimeOffset.UtcNow);
         foreach (var (type, reason, message) in events)
         {
             RecordEvent(stored, type, reason, message);
