@@ -29,6 +29,7 @@ public sealed class Kubectl : IKubectl
     private readonly KubectlSettings _settings;
     private readonly ICakeLog _log;
     private readonly ResiliencePipeline _retry;
+    private readonly int _maxRetries;
     private readonly HashSet<string> _secrets = [];
 
     public Kubectl(KubectlTool tool, KubectlSettings settings, ICakeLog log, KubectlRetry? retry = null)
@@ -37,6 +38,7 @@ public sealed class Kubectl : IKubectl
         _settings = settings;
         _log = log;
         retry ??= KubectlRetry.Default;
+        _maxRetries = retry.MaxRetries;
         _retry = new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
         {
             ShouldHandle = new PredicateBuilder().Handle<KubectlException>(exception => exception.IsTransient),
@@ -51,14 +53,11 @@ public sealed class Kubectl : IKubectl
                 return ValueTask.CompletedTask;
             },
         }).Build();
-        Retries = retry;
     }
 
     public string Context => _settings.Context;
 
     public string Namespace => _settings.Namespace;
-
-    private KubectlRetry Retries { get; }
 
     public void AddSecret(string secret) => _secrets.Add(secret);
 
@@ -83,7 +82,7 @@ public sealed class Kubectl : IKubectl
         catch (KubectlException exception) when (exception.IsTransient)
         {
             throw new KubectlException(
-                $"kubectl {arguments.RenderSafe()} kept failing after {Retries.MaxRetries + 1} attempts: {exception.Result.Error.Trim()} "
+                $"kubectl {arguments.RenderSafe()} kept failing after {_maxRetries + 1} attempts: {exception.Result.Error.Trim()} "
                 + $"The API server of kube context '{Context}' is unreachable or overloaded; check `kubectl --context {Context} cluster-info` and run the step again.",
                 exception.Result);
         }

@@ -30,6 +30,8 @@ public sealed class RolloutFailedException(string message) : Exception(message);
 /// </summary>
 public sealed class RolloutWaiter(IKubectl kubectl, ICakeLog log, TimeSpan interval)
 {
+    private const string Complete = "rolled out";
+
     private static readonly HashSet<string> FatalWaitingReasons =
         ["ImagePullBackOff", "ErrImagePull", "InvalidImageName", "CrashLoopBackOff", "CreateContainerConfigError", "CreateContainerError"];
 
@@ -66,8 +68,6 @@ public sealed class RolloutWaiter(IKubectl kubectl, ICakeLog log, TimeSpan inter
             await Task.Delay(interval, cancellationToken);
         }
     }
-
-    private const string Complete = "rolled out";
 
     private static string Rollout(JsonObject workload)
     {

@@ -73,7 +73,7 @@ public sealed class KubeTestEnvironment : IAsyncDisposable
         process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(6)); // above the bench's 300s kubectl wait
         try
         {
             await process.WaitForExitAsync(timeout.Token);

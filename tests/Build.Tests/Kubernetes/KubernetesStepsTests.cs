@@ -107,6 +107,21 @@ public sealed class KubernetesStepsTests
     }
 
     [Test]
+    public async Task WaitReady_gives_up_at_WAIT_TIMEOUT_with_what_it_waited_for()
+    {
+        await using var cluster = await KubeTestEnvironment.StartAsync();
+        cluster.Server.Controller.ReadyDelay = TimeSpan.FromMinutes(5); // pods keep starting
+        var build = cluster.Build("in-cluster");
+        build.Environment["WAIT_TIMEOUT"] = "3s";
+
+        var run = await build.RunAsync("--target=WaitReady");
+
+        Assert.That(run.ExitCode, Is.Not.Zero, run.ToString());
+        Assert.That(run.All, Does.Contain("Timed out after 3s waiting for statefulset.apps/postgres (0 of 1 pods ready (pod postgres-0: ContainerCreating))")
+            .And.Contain("WAIT_TIMEOUT"));
+    }
+
+    [Test]
     public async Task Bursts_of_503_are_retried_and_the_steps_still_succeed()
     {
         await using var cluster = await KubeTestEnvironment.StartAsync();

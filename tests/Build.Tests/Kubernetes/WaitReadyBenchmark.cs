@@ -36,7 +36,7 @@ public sealed class WaitReadyBenchmark
         var crashShown = cluster.Server.Controller.ShownAt.Where(pair => pair.Key.StartsWith("mlflow-", StringComparison.Ordinal)).Min(pair => pair.Value);
         var suiteLatency = suiteEnd - crashShown;
         var guideLatency = guideEnd - crashShown;
-        var report = string.Create(CultureInfo.InvariantCulture, $"wait-ready bench: crash loop shown -> WaitReady failed {suiteLatency.TotalSeconds:0.00}s; -> kubectl wait --timeout={guideTimeout} gave up {guideLatency.TotalSeconds:0.00}s (target <= {Target.TotalSeconds:0}s)");
+        var report = string.Create(CultureInfo.InvariantCulture, $"wait-ready bench: crash loop shown -> WaitReady failed {suiteLatency.TotalSeconds:0.00}s; -> kubectl wait --timeout={guideTimeout} gave up {guideLatency.TotalSeconds:0.00}s (target <= {Target.TotalSeconds:0}s); kubectl wait said: {guideRun.Error.Trim()}");
         await TestContext.Out.WriteLineAsync(report);
         if (Environment.GetEnvironmentVariable("BENCH_RESULT_FILE") is { Length: > 0 } resultFile)
         {

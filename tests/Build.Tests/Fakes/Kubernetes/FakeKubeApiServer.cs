@@ -108,7 +108,8 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private static JsonObject Status(int code, string reason, string message) => new()
+    /// <summary>Errors are metav1.Status objects; kubectl prints "Error from server (REASON): MESSAGE".</summary>
+    internal static JsonObject Status(int code, string reason, string message) => new()
     {
         ["kind"] = "Status",
         ["apiVersion"] = "v1",
@@ -119,7 +120,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         ["code"] = code,
     };
 
-    private static async Task WriteJsonAsync(HttpContext http, int status, JsonNode body)
+    internal static async Task WriteJsonAsync(HttpContext http, int status, JsonNode body)
     {
         http.Response.StatusCode = status;
         http.Response.ContentType = "application/json";

@@ -136,13 +136,15 @@ public sealed class ObjectStore
         {
             _watchers.Add(channel);
             var backlog = _history.Where(change => change.ResourceVersion > sinceResourceVersion).ToList();
-            return (backlog, channel.Reader, () =>
+            return (backlog, channel.Reader, Unsubscribe);
+        }
+
+        void Unsubscribe()
+        {
+            lock (_lock)
             {
-                lock (_lock)
-                {
-                    _watchers.Remove(channel);
-                }
-            });
+                _watchers.Remove(channel);
+            }
         }
     }
 

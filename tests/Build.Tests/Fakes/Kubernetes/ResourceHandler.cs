@@ -29,21 +29,10 @@ internal sealed class ResourceHandler(FakeKubeApiServer server, HttpContext http
             ("PUT", not null, null) => ReplaceAsync(),
             ("PATCH", not null, null) => PatchAsync(),
             ("DELETE", not null, null) => DeleteAsync(),
-            _ => RespondAsync(405, Status(405, "MethodNotAllowed", $"the server does not allow this method on the requested resource")),
+            _ => RespondAsync(405, Status(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")),
         };
         await task;
     }
-
-    private static JsonObject Status(int code, string reason, string message) => new()
-    {
-        ["kind"] = "Status",
-        ["apiVersion"] = "v1",
-        ["metadata"] = new JsonObject(),
-        ["status"] = "Failure",
-        ["message"] = message,
-        ["reason"] = reason,
-        ["code"] = code,
-    };
 
     /// <summary>Server-side defaulting the suite depends on (rollout status needs a StatefulSet updateStrategy).</summary>
     private static JsonObject Defaults(JsonObject item)
@@ -90,12 +79,9 @@ internal sealed class ResourceHandler(FakeKubeApiServer server, HttpContext http
         return item;
     }
 
-    private Task RespondAsync(int status, JsonNode body)
-    {
-        http.Response.StatusCode = status;
-        http.Response.ContentType = "application/json";
-        return http.Response.WriteAsync(body.ToJsonString(), http.RequestAborted);
-    }
+    private static JsonObject Status(int code, string reason, string message) => FakeKubeApiServer.Status(code, reason, message);
+
+    private Task RespondAsync(int status, JsonNode body) => FakeKubeApiServer.WriteJsonAsync(http, status, body);
 
     private async Task<JsonObject?> ReadBodyAsync()
     {
