@@ -21,6 +21,8 @@ public sealed class KubernetesStepsTests
         Assert.That(first.ExitCode, Is.Zero, first.ToString());
         Assert.That(first.Output, Does.Contain($"{databaseWorkload}: rolled out").And.Contain("deployment.apps/mlflow: rolled out"));
         Assert.That(Annotation(cluster, "mlflow"), Is.EqualTo(KubeTestEnvironment.MlflowServiceAccountEmail));
+        var writes = cluster.Server.Mutations.Select(request => request.Path).ToList();
+        Assert.That(writes.FindIndex(path => path.EndsWith("/serviceaccounts/mlflow", StringComparison.Ordinal)), Is.LessThan(writes.FindIndex(path => path.Contains("/deployments/", StringComparison.Ordinal))), "annotated before any pod that uses it");
         var password = Encoding.UTF8.GetString(Convert.FromBase64String(cluster.Server.Get("Secret", Ns, "mlflow-db-credentials")!["data"]!["password"]!.GetValue<string>()));
         Assert.That(password, Does.Match("^[A-Za-z0-9]{32}$"));
         Assert.That(first.All, Does.Not.Contain(password));
@@ -65,6 +67,18 @@ public sealed class KubernetesStepsTests
         Assert.That(back.ExitCode, Is.Zero, back.ToString());
         Assert.That(cluster.Server.Get("Deployment", Ns, "cloudsql-proxy"), Is.Null);
         Assert.That(cluster.Server.Get("ServiceAccount", Ns, "mlflow-cloudsql-proxy"), Is.Null);
+        Assert.That(cluster.Server.Get("StatefulSet", Ns, "postgres"), Is.Not.Null);
+    }
+
+    [Test]
+    public async Task Apply_alone_on_an_empty_cluster_creates_the_namespace_before_the_secret()
+    {
+        await using var cluster = await KubeTestEnvironment.StartAsync();
+
+        var apply = await cluster.Build("in-cluster").RunAsync("--target=Apply", "--exclusive");
+
+        Assert.That(apply.ExitCode, Is.Zero, apply.ToString());
+        Assert.That(cluster.Server.Get("Secret", Ns, "mlflow-db-credentials"), Is.Not.Null);
         Assert.That(cluster.Server.Get("StatefulSet", Ns, "postgres"), Is.Not.Null);
     }
 

@@ -19,6 +19,13 @@ internal sealed class ResourceHandler(FakeKubeApiServer server, HttpContext http
     public async Task HandleAsync()
     {
         var method = http.Request.Method;
+        if (method is "POST" or "PATCH" && route.Namespace != null && server.Store.Get(server.Catalog.ByKind("Namespace"), null, route.Namespace) == null)
+        {
+            // NamespaceLifecycle admission: nothing is created in a namespace that does not exist (dry runs included).
+            await RespondAsync(404, Status(404, "NotFound", $"namespaces \"{route.Namespace}\" not found"));
+            return;
+        }
+
         var task = (method, route.Name, route.Subresource) switch
         {
             ("GET", null, _) when Query["watch"] is ["true"] or ["1"] => WatchAsync(),
