@@ -6,6 +6,7 @@ namespace MlflowGke.Build.Tasks;
 
 // PushImage → CreateDatabase → BindWorkloadIdentity: the database and its user exist before anything connects to them.
 [TaskName("CreateDatabase")]
+[IsDependentOn(typeof(PushImageTask))]
 [TaskDescription("Cloud SQL: creates the database mlflowdb and the user DB_USER in the existing instance when missing.")]
 [RequiresSettings(SettingNames.ProjectId, SettingNames.CloudSqlInstanceName, SettingNames.DatabasePassword, OnlyOn = [DatabasePath.CloudSql])]
 public sealed class CreateDatabaseTask : AsyncFrostingTask<BuildContext>

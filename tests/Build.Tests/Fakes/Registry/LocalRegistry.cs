@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
 using MlflowGke.Build.Tests.Support;
 
 namespace MlflowGke.Build.Tests.Fakes.Registry;
@@ -99,6 +102,36 @@ public sealed class LocalRegistry : IAsyncDisposable
         request.Headers.Accept.ParseAdd("application/vnd.oci.image.index.v1+json");
         using var response = await Http.SendAsync(request);
         return response.StatusCode == HttpStatusCode.NotFound ? null : response.EnsureSuccessStatusCode().Headers.GetValues("Docker-Content-Digest").Single();
+    }
+
+    /// <summary>
+    /// Uploads a tiny image (a config and one layer blob) and its manifest straight through the registry API, without
+    /// a docker daemon; returns the digest the registry serves for <paramref name="tag"/>.
+    /// </summary>
+    public async Task<string> PushSyntheticImageAsync(string name, string tag)
+    {
+        var config = await UploadBlobAsync(name, Encoding.UTF8.GetBytes("""{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"""));
+        var layer = await UploadBlobAsync(name, Encoding.UTF8.GetBytes($"layer of {name}:{tag}"));
+        var manifest = $$"""
+            {"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json",
+             "config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":{{config.Size}},"digest":"{{config.Digest}}"},
+             "layers":[{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","size":{{layer.Size}},"digest":"{{layer.Digest}}"}]}
+            """;
+        using var content = new StringContent(manifest, Encoding.UTF8);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.docker.distribution.manifest.v2+json");
+        using var response = await Http.PutAsync($"http://{Host}/v2/{name}/manifests/{tag}", content);
+        return response.EnsureSuccessStatusCode().Headers.GetValues("Docker-Content-Digest").Single();
+    }
+
+    private async Task<(string Digest, int Size)> UploadBlobAsync(string name, byte[] blob)
+    {
+        var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(blob));
+        using var start = await Http.PostAsync($"http://{Host}/v2/{name}/blobs/uploads/", null);
+        var location = new Uri(new Uri($"http://{Host}"), start.EnsureSuccessStatusCode().Headers.Location!);
+        var separator = location.Query.Length > 0 ? "&" : "?";
+        using var upload = await Http.PutAsync($"{location}{separator}digest={Uri.EscapeDataString(digest)}", new ByteArrayContent(blob));
+        upload.EnsureSuccessStatusCode();
+        return (digest, blob.Length);
     }
 
     /// <summary>Stops the registry, deletes its storage, and removes the daemon's images named after it.</summary>

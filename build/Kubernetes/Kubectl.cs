@@ -1,0 +1,131 @@
+using Cake.Core.Diagnostics;
+using Cake.Core.IO;
+using Polly;
+using Polly.Retry;
+
+namespace MlflowGke.Build.Kubernetes;
+
+/// <summary>The suite's door to the cluster. Implementations retry transient API errors and redact secrets.</summary>
+public interface IKubectl
+{
+    string Context { get; }
+
+    string Namespace { get; }
+
+    /// <summary>Runs kubectl; throws <see cref="KubectlException"/> unless the exit code is 0 or one of <paramref name="acceptedExitCodes"/>.</summary>
+    Task<KubectlResult> RunAsync(ProcessArgumentBuilder arguments, string? standardInput = null, int[]? acceptedExitCodes = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Masks <paramref name="secret"/> in every output and error from now on.</summary>
+    void AddSecret(string secret);
+}
+
+/// <summary>
+/// Retries what heals by itself (connection refused, 429, 5xx, timeouts) with capped exponential backoff and
+/// jitter, then fails with the last error and the fix; everything else fails at once.
+/// </summary>
+public sealed class Kubectl : IKubectl
+{
+    private readonly KubectlTool _tool;
+    private readonly KubectlSettings _settings;
+    private readonly ICakeLog _log;
+    private readonly ResiliencePipeline _retry;
+    private readonly int _maxRetries;
+    private readonly HashSet<string> _secrets = [];
+
+    public Kubectl(KubectlTool tool, KubectlSettings settings, ICakeLog log, KubectlRetry? retry = null)
+    {
+        _tool = tool;
+        _settings = settings;
+        _log = log;
+        retry ??= KubectlRetry.Default;
+        _maxRetries = retry.MaxRetries;
+        _retry = new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<KubectlException>(exception => exception.IsTransient),
+            MaxRetryAttempts = retry.MaxRetries,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = retry.FirstDelay,
+            MaxDelay = retry.MaxDelay,
+            OnRetry = arguments =>
+            {
+                _log.Warning("kubectl: {0} Retry {1} of {2} in {3:0.0}s.", arguments.Outcome.Exception?.Message, arguments.AttemptNumber + 1, retry.MaxRetries, arguments.RetryDelay.TotalSeconds);
+                return ValueTask.CompletedTask;
+            },
+        }).Build();
+    }
+
+    public string Context => _settings.Context;
+
+    public string Namespace => _settings.Namespace;
+
+    public void AddSecret(string secret) => _secrets.Add(secret);
+
+    public async Task<KubectlResult> RunAsync(ProcessArgumentBuilder arguments, string? standardInput = null, int[]? acceptedExitCodes = null, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await _retry.ExecuteAsync(
+                async token =>
+                {
+                    var raw = await Task.Run(() => _tool.Run(_settings, arguments, standardInput), token);
+                    var result = raw with { Output = Redact(raw.Output), Error = Redact(raw.Error) };
+                    if (result.ExitCode != 0 && acceptedExitCodes?.Contains(result.ExitCode) != true)
+                    {
+                        throw new KubectlException($"kubectl {arguments.RenderSafe()} failed with exit code {result.ExitCode}: {result.Error.Trim()}", result);
+                    }
+
+                    return result;
+                },
+                cancellationToken);
+        }
+        catch (KubectlException exception) when (exception.IsTransient)
+        {
+            throw new KubectlException(
+                $"kubectl {arguments.RenderSafe()} kept failing after {_maxRetries + 1} attempts: {exception.Result.Error.Trim()} "
+                + $"The API server of kube context '{Context}' is unreachable or overloaded; check `kubectl --context {Context} cluster-info` and run the step again.",
+                exception.Result);
+        }
+    }
+
+    private string Redact(string text) => _secrets.Aggregate(text, (current, secret) => current.Replace(secret, "[REDACTED]", StringComparison.Ordinal));
+}
+
+/// <summary>How transient kubectl failures are retried.</summary>
+public sealed record KubectlRetry(int MaxRetries, TimeSpan FirstDelay, TimeSpan MaxDelay)
+{
+    public static KubectlRetry Default { get; } = new(5, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(8));
+}
+
+public sealed class KubectlException : Exception
+{
+    // Phrases kubectl prints for failures that heal by themselves: network, throttling, 5xx.
+    private static readonly string[] TransientMarkers =
+    [
+        "connection refused",
+        "connection reset by peer",
+        "i/o timeout",
+        "TLS handshake timeout",
+        "context deadline exceeded",
+        "unexpected EOF",
+        "(ServiceUnavailable)",
+        "(TooManyRequests)",
+        "(InternalError)",
+        "(Timeout)",
+        "the server is currently unable to handle the request",
+        "has prevented the request from succeeding",
+        "Client.Timeout exceeded",
+    ];
+
+    public KubectlException(string message, KubectlResult result)
+        : base(message)
+    {
+        Result = result;
+    }
+
+    public KubectlResult Result { get; }
+
+    public bool IsTransient => TransientMarkers.Any(marker => Result.Error.Contains(marker, StringComparison.OrdinalIgnoreCase));
+
+    public bool IsAlreadyExists => Result.Error.Contains("(AlreadyExists)", StringComparison.Ordinal);
+}

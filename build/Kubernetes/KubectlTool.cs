@@ -1,0 +1,57 @@
+using Cake.Core;
+using Cake.Core.IO;
+using Cake.Core.Tooling;
+
+namespace MlflowGke.Build.Kubernetes;
+
+/// <summary>Which cluster and namespace every kubectl call targets: always passed explicitly, never taken from the kubeconfig.</summary>
+public sealed class KubectlSettings : ToolSettings
+{
+    public required string Context { get; init; }
+
+    public required string Namespace { get; init; }
+}
+
+/// <summary>What one kubectl run printed; output is captured, never streamed to the log.</summary>
+public sealed record KubectlResult(int ExitCode, string Output, string Error);
+
+/// <summary>
+/// kubectl as a Cake tool: found like any Cake tool (ToolPath, registered tools, PATH). Each run gets
+/// --context, --namespace and a request timeout, takes optional standard input (objects and secrets travel there,
+/// never on the command line) and returns the captured output; the caller decides what an exit code means.
+/// </summary>
+public sealed class KubectlTool(IFileSystem fileSystem, ICakeEnvironment environment, IProcessRunner processRunner, IToolLocator tools)
+    : Tool<KubectlSettings>(fileSystem, environment, processRunner, tools)
+{
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
+
+    public static ProcessArgumentBuilder Render(KubectlSettings settings, ProcessArgumentBuilder arguments)
+    {
+        var builder = new ProcessArgumentBuilder()
+            .AppendSwitchQuoted("--context", "=", settings.Context)
+            .AppendSwitchQuoted("--namespace", "=", settings.Namespace)
+            .Append($"--request-timeout={(int)RequestTimeout.TotalSeconds}s");
+        foreach (var argument in arguments)
+        {
+            builder.Append(argument);
+        }
+
+        return builder;
+    }
+
+    public KubectlResult Run(KubectlSettings settings, ProcessArgumentBuilder arguments, string? standardInput)
+    {
+        var process = RunProcess(settings, Render(settings, arguments), new ProcessSettings
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardInput = standardInput == null ? default(ProcessStandardInput?) : standardInput,
+        });
+        process.WaitForExit();
+        return new KubectlResult(process.GetExitCode(), string.Join('\n', process.GetStandardOutput()), string.Join('\n', process.GetStandardError()));
+    }
+
+    protected override string GetToolName() => "kubectl";
+
+    protected override IEnumerable<string> GetToolExecutableNames() => ["kubectl"];
+}

@@ -1,0 +1,19 @@
+using Cake.Frosting;
+using MlflowGke.Build.Kubernetes;
+using MlflowGke.Build.Settings;
+
+namespace MlflowGke.Build.Tasks;
+
+[TaskName("Annotate")]
+[IsDependentOn(typeof(BindWorkloadIdentityTask))]
+[TaskDescription("Creates the namespace and service accounts, annotated for Workload Identity, before any pod uses them.")]
+[RequiresSettings(SettingNames.KubeContext, SettingNames.ProjectId, SettingNames.MlflowServiceAccountId)]
+[RequiresSettings(SettingNames.ResourceSuffix, OnlyOn = [DatabasePath.CloudSql])]
+public sealed class AnnotateTask : AsyncFrostingTask<BuildContext>
+{
+    public override async Task RunAsync(BuildContext context)
+    {
+        var kubernetes = await KubernetesSteps.ConnectAsync(context);
+        await kubernetes.Annotator.EnsureAsync(WorkloadIdentity.For(context.Settings));
+    }
+}

@@ -1,0 +1,187 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace MlflowGke.Build.Tests.Fakes.Kubernetes;
+
+/// <summary>One request as the double saw it.</summary>
+public sealed record RecordedRequest(string Method, string Path, string Query, string? ContentType, int Status)
+{
+    /// <summary>A write that reached storage: not a read, and not a server-side dry run.</summary>
+    public bool IsMutation => Method is "POST" or "PUT" or "PATCH" or "DELETE" && !Query.Contains("dryRun=All", StringComparison.Ordinal);
+
+    public override string ToString() => $"{Method} {Path}{Query} -> {Status}";
+}
+
+/// <summary>
+/// An in-process kube-apiserver for the real kubectl (1.32): answers on http://127.0.0.1:PORT with /version,
+/// legacy discovery (Discovery/*.json), a stub /openapi/v3, CRUD with label and field selectors, JSON merge /
+/// strategic merge / server-side apply patches, dry runs, watches, pod logs, events and Status errors; a
+/// <see cref="WorkloadController"/> plays controllers and kubelet. Faults on request: <see cref="FailNextRequests"/>
+/// answers 503 (no Retry-After, so client-go does not retry it itself) and <see cref="ResponseDelay"/> slows answers.
+/// </summary>
+public sealed class FakeKubeApiServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentQueue<RecordedRequest> _requests = new();
+    private int _failuresLeft;
+
+    private FakeKubeApiServer(WebApplication app)
+    {
+        _app = app;
+        Catalog = new ResourceCatalog();
+        Store = new ObjectStore();
+        Controller = new WorkloadController(Store, Catalog, _stopping.Token);
+    }
+
+    public Uri Uri => new(_app.Urls.First());
+
+    public ResourceCatalog Catalog { get; }
+
+    public ObjectStore Store { get; }
+
+    public WorkloadController Controller { get; }
+
+    public TimeSpan ResponseDelay { get; set; } = TimeSpan.Zero;
+
+    public IReadOnlyList<RecordedRequest> Requests => [.. _requests];
+
+    public IReadOnlyList<RecordedRequest> Mutations => Requests.Where(request => request.IsMutation).ToList();
+
+    public static async Task<FakeKubeApiServer> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        var server = new FakeKubeApiServer(app);
+        app.Run(server.HandleAsync);
+        await app.StartAsync();
+        return server;
+    }
+
+    /// <summary>The next <paramref name="count"/> resource requests (not discovery) answer 503 ServiceUnavailable.</summary>
+    public void FailNextRequests(int count) => Interlocked.Exchange(ref _failuresLeft, count);
+
+    public JsonObject? Get(string kind, string? ns, string name) => Store.Get(Catalog.ByKind(kind), ns, name);
+
+    /// <summary>Puts an object straight into storage, as if someone else had created it.</summary>
+    public JsonObject Seed(JsonObject item)
+    {
+        var type = Catalog.ByKind(item["kind"]!.GetValue<string>());
+        var metadata = item["metadata"]!;
+        return Store.Write(type, metadata["namespace"]?.GetValue<string>(), metadata["name"]!.GetValue<string>(), _ => item).Stored!;
+    }
+
+    /// <summary>A kubeconfig whose contexts all point at this server; <paramref name="currentContext"/> is selected.</summary>
+    public void WriteKubeconfig(string path, string currentContext, params string[] otherContexts)
+    {
+        var contexts = new[] { currentContext }.Concat(otherContexts).ToList();
+        var text = new StringBuilder("apiVersion: v1\nkind: Config\nclusters:\n");
+        foreach (var context in contexts)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"- name: {context}\n  cluster:\n    server: {Uri.ToString().TrimEnd('/')}\n");
+        }
+
+        text.Append("users:\n- name: test-user\n  user: {}\ncontexts:\n");
+        foreach (var context in contexts)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"- name: {context}\n  context:\n    cluster: {context}\n    user: test-user\n");
+        }
+
+        text.Append(CultureInfo.InvariantCulture, $"current-context: {currentContext}\n");
+        File.WriteAllText(path, text.ToString());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _stopping.Dispose();
+    }
+
+    /// <summary>Errors are metav1.Status objects; kubectl prints "Error from server (REASON): MESSAGE".</summary>
+    internal static JsonObject Status(int code, string reason, string message) => new()
+    {
+        ["kind"] = "Status",
+        ["apiVersion"] = "v1",
+        ["metadata"] = new JsonObject(),
+        ["status"] = "Failure",
+        ["message"] = message,
+        ["reason"] = reason,
+        ["code"] = code,
+    };
+
+    internal static async Task WriteJsonAsync(HttpContext http, int status, JsonNode body)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "application/json";
+        await http.Response.WriteAsync(body.ToJsonString(), http.RequestAborted);
+    }
+
+    private async Task HandleAsync(HttpContext http)
+    {
+        var request = http.Request;
+        try
+        {
+            if (ResponseDelay > TimeSpan.Zero)
+            {
+                await Task.Delay(ResponseDelay, http.RequestAborted);
+            }
+
+            var route = ApiRoute.Parse(request.Path.Value ?? "/", Catalog);
+            if (route == null)
+            {
+                await ServeDiscoveryAsync(http);
+            }
+            else if (Interlocked.Decrement(ref _failuresLeft) >= 0)
+            {
+                await WriteJsonAsync(http, 503, Status(503, "ServiceUnavailable", "the server is currently unable to handle the request"));
+            }
+            else
+            {
+                await new ResourceHandler(this, http, route).HandleAsync();
+            }
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested || _stopping.IsCancellationRequested)
+        {
+            // client went away or the server stops: nothing to answer
+        }
+        catch (Exception exception) when (!http.Response.HasStarted)
+        {
+            // A bug in this double: say so in kubectl's error rather than as an empty 500.
+            await WriteJsonAsync(http, 500, Status(500, "InternalError", $"fake apiserver: {exception}"));
+        }
+        finally
+        {
+            _requests.Enqueue(new RecordedRequest(request.Method, request.Path.Value ?? string.Empty, request.QueryString.Value ?? string.Empty, request.ContentType, http.Response.StatusCode));
+        }
+    }
+
+    private async Task ServeDiscoveryAsync(HttpContext http)
+    {
+        var path = (http.Request.Path.Value ?? "/").TrimEnd('/');
+        JsonNode? body = path switch
+        {
+            "/version" => ResourceCatalog.Load("version.json"),
+            "/api" => ResourceCatalog.Load("api.json"),
+            "/apis" => ResourceCatalog.Load("apis.json"),
+            "/api/v1" => Catalog.ResourceList("v1"),
+            "/openapi/v3" => Catalog.OpenApiRoot(),
+            _ when path.StartsWith("/apis/", StringComparison.Ordinal) => Catalog.ResourceList(path["/apis/".Length..]),
+            _ when path.StartsWith("/openapi/v3/", StringComparison.Ordinal) => Catalog.OpenApiGroupVersion(path["/openapi/v3/".Length..]),
+            _ => null,
+        };
+        await WriteJsonAsync(http, body == null ? 404 : 200, body ?? Status(404, "NotFound", "the server could not find the requested resource"));
+    }
+
+    internal CancellationToken Stopping => _stopping.Token;
+}

@@ -1,0 +1,203 @@
+using System.Text;
+using MlflowGke.Build.Tests.Fakes.Kubernetes;
+using MlflowGke.Build.Tests.Support;
+
+namespace MlflowGke.Build.Tests.Kubernetes;
+
+/// <summary>Annotate → Apply → WaitReady through the real Build.dll and the real kubectl, against the fake apiserver.</summary>
+[Category("Kubectl")]
+public sealed class KubernetesStepsTests
+{
+    private const string Ns = KubeTestEnvironment.Namespace;
+
+    [TestCase("in-cluster", "statefulset.apps/postgres")]
+    [TestCase("cloud-sql", "deployment.apps/cloudsql-proxy")]
+    public async Task Deploys_a_path_and_a_second_run_changes_nothing(string database, string databaseWorkload)
+    {
+        await using var cluster = await KubeTestEnvironment.StartAsync();
+
+        var first = await cluster.Build(database).RunAsync(KubeTestEnvironment.ThroughWaitReady);
+
+        Assert.That(first.ExitCode, Is.Zero, first.ToString());
+        Assert.That(first.Output, Does.Contain($"{databaseWorkload}: rolled out").And.Contain("deployment.apps/mlflow: rolled out"));
+        Assert.That(Annotation(cluster, "mlflow"), Is.EqualTo(KubeTestEnvironment.MlflowServiceAccountEmail));
+        var writes = cluster.Server.Mutations.Select(request => request.Path).ToList();
+        Assert.That(writes.FindIndex(path => path.EndsWith("/serviceaccounts/mlflow", StringComparison.Ordinal)), Is.LessThan(writes.FindIndex(path => path.Contains("/deployments/", StringComparison.Ordinal))), "annotated before any pod that uses it");
+        var password = Encoding.UTF8.GetString(Convert.FromBase64String(cluster.Server.Get("Secret", Ns, "mlflow-db-credentials")!["data"]!["password"]!.GetValue<string>()));
+        Assert.That(password, Does.Match("^[A-Za-z0-9]{32}$"));
+        Assert.That(first.All, Does.Not.Contain(password));
+        if (database == "cloud-sql")
+        {
+            Assert.That(Annotation(cluster, "mlflow-cloudsql-proxy"), Is.EqualTo(KubeTestEnvironment.ProxyServiceAccountEmail));
+            Assert.That(password, Is.EqualTo(KubeTestEnvironment.DatabasePassword), "on Cloud SQL the Secret holds the DB_PASSWORD login CreateDatabase made");
+            Assert.That(cluster.Server.Get("StatefulSet", Ns, "postgres"), Is.Null);
+            Assert.That(first.Output, Does.Not.Contain("statefulset.apps/postgres"));
+        }
+
+        var writesBefore = cluster.Server.Mutations.Count;
+        var second = await cluster.Build(database).RunAsync(KubeTestEnvironment.ThroughWaitReady);
+
+        Assert.That(second.ExitCode, Is.Zero, second.ToString());
+        Assert.That(cluster.Server.Mutations.Skip(writesBefore), Is.Empty, second.ToString());
+        Assert.That(second.Output, Does.Contain("No changes").And.Contain("already acts as").And.Contain("mlflow-db-credentials exists; keeping it"));
+    }
+
+    [Test]
+    public async Task Switching_to_cloud_sql_removes_postgres_but_keeps_its_volume_unless_delete_data()
+    {
+        await using var cluster = await KubeTestEnvironment.StartAsync();
+        Assert.That((await cluster.Build("in-cluster").RunAsync(KubeTestEnvironment.ThroughApply)).ExitCode, Is.Zero);
+
+        var switched = await cluster.Build("cloud-sql").RunAsync(KubeTestEnvironment.ThroughApply);
+
+        Assert.That(switched.ExitCode, Is.Zero, switched.ToString());
+        Assert.That(cluster.Server.Get("StatefulSet", Ns, "postgres"), Is.Null);
+        Assert.That(cluster.Server.Get("Service", Ns, "postgres"), Is.Null);
+        Assert.That(cluster.Server.Get("NetworkPolicy", Ns, "postgres"), Is.Null);
+        Assert.That(cluster.Server.Get("Deployment", Ns, "cloudsql-proxy"), Is.Not.Null);
+        Assert.That(cluster.Server.Get("PersistentVolumeClaim", Ns, "data-postgres-0"), Is.Not.Null);
+        Assert.That(switched.Output, Does.Contain("Keeping persistentvolumeclaim/data-postgres-0"));
+
+        var withDeleteData = await cluster.Build("cloud-sql").RunAsync([.. KubeTestEnvironment.ThroughApply, "--delete-data"]);
+
+        Assert.That(withDeleteData.ExitCode, Is.Zero, withDeleteData.ToString());
+        Assert.That(cluster.Server.Get("PersistentVolumeClaim", Ns, "data-postgres-0"), Is.Null);
+
+        var back = await cluster.Build("in-cluster").RunAsync("--target=Apply", "--exclusive");
+
+        Assert.That(back.ExitCode, Is.Zero, back.ToString());
+        Assert.That(cluster.Server.Get("Deployment", Ns, "cloudsql-proxy"), Is.Null);
+        Assert.That(cluster.Server.Get("ServiceAccount", Ns, "mlflow-cloudsql-proxy"), Is.Null);
+        Assert.That(cluster.Server.Get("StatefulSet", Ns, "postgres"), Is.Not.Null);
+    }
+
+    [Test]
+    public async Task Apply_alone_on_an_empty_cluster_creates_the_namespace_before_the_secret()
+    {
+        await using var cluster = await KubeTestEnvironment.StartAsync();
+
+        var apply = await cluster.Build("in-cluster").RunAsync("--target=Apply", "--exclusive");
+
+        Assert.That(apply.ExitCode, Is.Zero, apply.ToString());
+        Assert.That(cluster.Server.Get("Secret", Ns, "mlflow-db-credentials"), Is.Not.Null);
+        Assert.That(cluster.Server.Get("StatefulSet", Ns, "postgres"), Is.Not.Null);
+    }
+
+    [Test]
+    public async Task The_workload_identity_annotation_survives_Apply_run_alone()
+    {
+        await using var cluster = await KubeTestEnvironment.StartAsync();
+        Assert.That((await cluster.Build("in-cluster").RunAsync(KubeTestEnvironment.ThroughApply)).ExitCode, Is.Zero);
+        var account = cluster.Server.Get("ServiceAccount", Ns, "mlflow")!;
+        account["metadata"]!.AsObject().Remove("labels"); // drift, so that Apply has to write the ServiceAccount again
+        cluster.Server.Seed(account);
+
+        var apply = await cluster.Build("in-cluster").RunAsync("--target=Apply", "--exclusive");
+
+        Assert.That(apply.ExitCode, Is.Zero, apply.ToString());
+        Assert.That(cluster.Server.Mutations.Any(request => request.Path.EndsWith("/serviceaccounts/mlflow", StringComparison.Ordinal)), Is.True);
+        Assert.That(cluster.Server.Get("ServiceAccount", Ns, "mlflow")!["metadata"]!["labels"], Is.Not.Null);
+        Assert.That(Annotation(cluster, "mlflow"), Is.EqualTo(KubeTestEnvironment.MlflowServiceAccountEmail));
+    }
+
+    [TestCase(PodBehaviour.CrashLoop, "is CrashLoopBackOff", "Back-off restarting failed container", "log line 60")]
+    [TestCase(PodBehaviour.ImagePullFailure, "is ImagePullBackOff", "Failed to pull image", "no logs")]
+    [TestCase(PodBehaviour.ConfigError, "is CreateContainerConfigError", "Error: secret", "no logs")]
+    [TestCase(PodBehaviour.Unschedulable, "is Unschedulable", "FailedScheduling: 0/3 nodes are available", "Recent events")]
+    [TestCase(PodBehaviour.ProgressDeadlineExceeded, "is ProgressDeadlineExceeded", "has timed out progressing", "Recent events")]
+    public async Task WaitReady_fails_fast_on_what_will_not_heal(PodBehaviour behaviour, string reason, string evidence, string detail)
+    {
+        await using var cluster = await KubeTestEnvironment.StartAsync();
+        cluster.Server.Controller.SetBehaviour("mlflow", behaviour);
+
+        var run = await cluster.Build("in-cluster").RunAsync(KubeTestEnvironment.ThroughWaitReady);
+
+        Assert.That(run.ExitCode, Is.Not.Zero, run.ToString());
+        Assert.That(run.All, Does.Contain("deployment.apps/mlflow will not become ready").And.Contain(reason).And.Contain(evidence).And.Contain(detail));
+        Assert.That(run.All, Does.Not.Contain("Timed out"));
+        if (behaviour == PodBehaviour.CrashLoop)
+        {
+            Assert.That(run.All, Does.Contain("log line 12:").And.Not.Contain("log line 11:"), "the last 50 lines, not more");
+        }
+    }
+
+    [Test]
+    public async Task WaitReady_gives_up_at_WAIT_TIMEOUT_with_what_it_waited_for()
+    {
+        await using var cluster = await KubeTestEnvironment.StartAsync();
+        cluster.Server.Controller.ReadyDelay = TimeSpan.FromMinutes(5); // pods keep starting
+        var build = cluster.Build("in-cluster");
+        build.Environment["WAIT_TIMEOUT"] = "3s";
+
+        var run = await build.RunAsync(KubeTestEnvironment.ThroughWaitReady);
+
+        Assert.That(run.ExitCode, Is.Not.Zero, run.ToString());
+        Assert.That(run.All, Does.Contain("Timed out after 3s waiting for statefulset.apps/postgres (0 of 1 pods ready (pod postgres-0: ContainerCreating))")
+            .And.Contain("WAIT_TIMEOUT"));
+    }
+
+    [Test]
+    public async Task Bursts_of_503_are_retried_and_the_steps_still_succeed()
+    {
+        await using var cluster = await KubeTestEnvironment.StartAsync();
+        cluster.Server.FailNextRequests(3);
+
+        var run = await cluster.Build("in-cluster").RunAsync(KubeTestEnvironment.ThroughWaitReady);
+
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        Assert.That(cluster.Server.Requests.Count(request => request.Status == 503), Is.EqualTo(3));
+        Assert.That(run.Output, Does.Contain("ServiceUnavailable").And.Contain("Retry 1 of"));
+    }
+
+    [Test]
+    public async Task A_context_that_is_not_the_configured_cluster_is_refused_before_any_request_to_it()
+    {
+        await using var cluster = await KubeTestEnvironment.StartAsync(currentContext: KubeTestEnvironment.OtherContext);
+        var build = cluster.Build("in-cluster");
+        build.Environment["KUBE_CONTEXT"] = KubeTestEnvironment.OtherContext;
+
+        var run = await build.RunAsync(KubeTestEnvironment.ThroughWaitReady);
+
+        Assert.That(run.ExitCode, Is.Not.Zero, run.ToString());
+        Assert.That(run.All, Does.Contain($"Kube context '{KubeTestEnvironment.OtherContext}'")
+            .And.Contain($"expected context '{KubeTestEnvironment.Context}'")
+            .And.Contain($"Current context: '{KubeTestEnvironment.OtherContext}'"));
+        // gcloud's kubectl dispatcher asks GET /version to pick the kubectl release; nothing else reaches the cluster.
+        Assert.That(cluster.Server.Requests.Where(request => request.Path != "/version"), Is.Empty, "the guard reads the kubeconfig only");
+    }
+
+    [Test]
+    public async Task Plan_shows_the_changes_and_writes_nothing()
+    {
+        await using var cluster = await KubeTestEnvironment.StartAsync();
+
+        var run = await cluster.Build("cloud-sql").RunAsync([.. KubeTestEnvironment.ThroughWaitReady, "--plan"]);
+
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        Assert.That(cluster.Server.Mutations, Is.Empty);
+        Assert.That(run.Output, Does.Contain("PLAN would create namespace mlflow")
+            .And.Contain("PLAN would create serviceaccount mlflow/mlflow-cloudsql-proxy with iam.gke.io/gcp-service-account=" + KubeTestEnvironment.ProxyServiceAccountEmail)
+            .And.Contain("PLAN would create Secret mlflow/mlflow-db-credentials")
+            .And.Contain("deployment.apps/cloudsql-proxy"));
+    }
+
+    [Test]
+    public async Task Plan_on_a_deployed_cluster_shows_the_diff_and_writes_nothing()
+    {
+        await using var cluster = await KubeTestEnvironment.StartAsync();
+        Assert.That((await cluster.Build("in-cluster").RunAsync(KubeTestEnvironment.ThroughApply)).ExitCode, Is.Zero);
+        var writesBefore = cluster.Server.Mutations.Count;
+        var deployment = cluster.Server.Get("Deployment", Ns, "mlflow")!;
+        deployment["spec"]!["replicas"] = 3; // someone scaled it by hand
+        cluster.Server.Seed(deployment);
+
+        var run = await cluster.Build("in-cluster").RunAsync([.. KubeTestEnvironment.ThroughApply, "--plan"]);
+
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        Assert.That(cluster.Server.Mutations.Skip(writesBefore), Is.Empty);
+        Assert.That(run.Output, Does.Contain("-  replicas: 3").And.Contain("+  replicas: 1").And.Contain("PLAN would apply"));
+    }
+
+    private static string? Annotation(KubeTestEnvironment cluster, string serviceAccount) =>
+        cluster.Server.Get("ServiceAccount", Ns, serviceAccount)?["metadata"]?["annotations"]?["iam.gke.io/gcp-service-account"]?.GetValue<string>();
+}
