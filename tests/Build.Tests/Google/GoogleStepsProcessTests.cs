@@ -11,12 +11,15 @@ namespace MlflowGke.Build.Tests.Google;
 [TestFixture]
 public sealed class GoogleStepsProcessTests
 {
+    /// <summary>The Google steps of Deploy, without the image steps before them.</summary>
+    private static readonly string[] GoogleSteps = ["--target=CreateDatabase", "--target=BindWorkloadIdentity", "--exclusive"];
+
     [Test]
     public async Task FreshProject_GetsEverythingCreated_AndARerunMakesNoMutatingCall()
     {
         await using var fake = await StartFakeAsync();
 
-        var first = await Process(fake).RunAsync("--target=BindWorkloadIdentity");
+        var first = await Process(fake).RunAsync(GoogleSteps);
 
         Assert.That(first.ExitCode, Is.Zero, first.ToString());
         var instance = fake.CloudSql.Instance(Project, Instance)!;
@@ -34,7 +37,7 @@ public sealed class GoogleStepsProcessTests
         AssertNoSecretPrinted(first);
 
         var before = fake.Requests.Count;
-        var second = await Process(fake).RunAsync("--target=BindWorkloadIdentity");
+        var second = await Process(fake).RunAsync(GoogleSteps);
 
         Assert.That(second.ExitCode, Is.Zero, second.ToString());
         Assert.That(fake.Requests.Skip(before).Where(request => request.IsMutating), Is.Empty);
@@ -47,7 +50,7 @@ public sealed class GoogleStepsProcessTests
     {
         await using var fake = await StartFakeAsync();
 
-        var result = await Process(fake).RunAsync("--target=BindWorkloadIdentity", "--plan");
+        var result = await Process(fake).RunAsync([.. GoogleSteps, "--plan"]);
 
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
         Assert.Multiple(() =>
@@ -70,12 +73,12 @@ public sealed class GoogleStepsProcessTests
     {
         await using var fake = await StartFakeAsync();
 
-        var result = await Process(fake, database: "in-cluster").RunAsync("--target=BindWorkloadIdentity", "--verbosity=verbose");
+        var result = await Process(fake, database: "in-cluster").RunAsync([.. GoogleSteps, "--verbosity=verbose"]);
 
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
         Assert.Multiple(() =>
         {
-            Assert.That(Regex.Replace(result.Output, @"\s+", " "), Does.Contain("Skipped runs on the cloud-sql path only"));
+            Assert.That(Regex.Replace(result.Output, @"\s+", " "), Does.Contain("Nothing to do: runs on the cloud-sql path only"));
             Assert.That(fake.Requests.Where(request => request.Path.Contains("/instances/", StringComparison.Ordinal)), Is.Empty);
             Assert.That(fake.ServiceAccount(ProxyEmail), Is.Null);
             Assert.That(fake.MutatingRequests, Has.Count.EqualTo(1));
@@ -172,7 +175,7 @@ public sealed class GoogleStepsProcessTests
         var process = Process(fake);
         process.Environment.Remove("DB_PASSWORD");
 
-        var result = await process.RunAsync("--target=CreateDatabase");
+        var result = await process.RunAsync("--target=CreateDatabase", "--exclusive");
 
         Assert.That(result.ExitCode, Is.EqualTo(2), result.ToString());
         Assert.That(result.All, Does.Contain("DB_PASSWORD is required"));

@@ -1,5 +1,6 @@
 using MlflowGke.Build.Settings;
 using MlflowGke.Build.Tests.Deployment;
+using MlflowGke.Build.Tests.Fakes.Registry;
 using MlflowGke.Build.Tests.Support;
 
 namespace MlflowGke.Build.Tests.Rendering;
@@ -27,12 +28,16 @@ public sealed class RenderTargetTests
             File.Delete(manifest);
         }
 
-        var result = await Run(new Dictionary<string, string>(renderCase.Values) { [SettingNames.ImageTag] = "3.6.0-process" });
+        await using var registry = await LocalRegistry.StartAsync();
+        var digest = await registry.PushSyntheticImageAsync("mlflow", "3.6.0-process");
+        var repository = $"{registry.Host}/mlflow";
+
+        var result = await Run(new Dictionary<string, string>(renderCase.Values) { [SettingNames.ImageRepository] = repository, [SettingNames.ImageTag] = "3.6.0-process" });
 
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
-        Assert.That(result.Output, Does.Contain($"Rendered the {path} manifest to {manifest}"));
+        Assert.That(result.Output, Does.Contain($"Rendered the {path} manifest for {repository}@{digest} to {manifest}"));
         var rendered = new RenderedManifest(await File.ReadAllTextAsync(manifest));
-        Assert.That(rendered.Workload("mlflow").Template.Spec.Containers[0].Image, Is.EqualTo($"{renderCase.Settings().ImageRepository}:3.6.0-process"));
+        Assert.That(rendered.Workload("mlflow").Template.Spec.Containers[0].Image, Is.EqualTo($"{repository}@{digest}"), "pinned to the pushed digest");
         Assert.That(File.Exists(Path.Combine(Path.GetDirectoryName(manifest)!, "kustomization.yaml")), Is.True);
     }
 
