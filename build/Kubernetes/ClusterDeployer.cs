@@ -16,7 +16,7 @@ namespace MlflowGke.Build.Kubernetes;
 public sealed class ClusterDeployer(IKubectl kubectl, ChangeGate changes, ICakeLog log)
 {
     // Kinds the manifests create and a path switch may leave behind, with the label every suite object carries.
-    private const string PrunableKinds = "deployments.apps,statefulsets.apps,services,networkpolicies.networking.k8s.io,serviceaccounts";
+    private const string PrunableKinds = "deployments.apps,statefulsets.apps,services,networkpolicies.networking.k8s.io,serviceaccounts,configmaps";
     private const string ManagedBySelector = "app.kubernetes.io/managed-by=mlflow-gke-deploy";
     private const string PostgresClaimsSelector = "app=postgres";
 
@@ -25,7 +25,7 @@ public sealed class ClusterDeployer(IKubectl kubectl, ChangeGate changes, ICakeL
         var namespaceExists = await new ServiceAccountAnnotator(kubectl, changes, log).EnsureNamespaceAsync(cancellationToken);
         await new DatabaseCredentials(kubectl, changes, log).EnsureAsync(login, cancellationToken);
         var wanted = await kubectl.NamesAsync(Manifest("create", manifest).Append("--dry-run=client"), cancellationToken);
-        await RemoveOtherPathAsync(wanted, database, deleteData, cancellationToken);
+        await RemoveAsync(wanted, $"not part of the {database.ToSettingValue()} path", deleteData, cancellationToken);
 
         var apply = $"apply {manifest.GetFilename()} ({wanted.Count} objects, server-side, field manager {KubectlObjects.DeployFieldManager})";
         if (!namespaceExists)
@@ -55,13 +55,16 @@ public sealed class ClusterDeployer(IKubectl kubectl, ChangeGate changes, ICakeL
     private Task ApplyManifestAsync(FilePath manifest, CancellationToken cancellationToken) =>
         kubectl.RunAsync(ServerSide(Manifest("apply", manifest)), cancellationToken: cancellationToken);
 
-    /// <summary>Deletes workloads and services of the other database path; the PostgreSQL volume stays unless --delete-data.</summary>
-    private async Task RemoveOtherPathAsync(IReadOnlyList<string> wanted, DatabasePath database, bool deleteData, CancellationToken cancellationToken)
+    /// <summary>
+    /// Deletes the suite's objects that are not in <paramref name="wanted"/> (the other path's workloads, ConfigMaps of
+    /// earlier renders; everything on Teardown). The PostgreSQL volume and the database Secret stay unless --delete-data.
+    /// </summary>
+    public async Task RemoveAsync(IReadOnlyList<string> wanted, string reason, bool deleteData, CancellationToken cancellationToken = default)
     {
         var live = await kubectl.NamesAsync(new ProcessArgumentBuilder().Append("get").Append(PrunableKinds).AppendSwitchQuoted("--selector", "=", ManagedBySelector), cancellationToken);
         foreach (var stale in live.Except(wanted, StringComparer.Ordinal))
         {
-            await changes.MakeAsync($"delete {stale} (not part of the {database.ToSettingValue()} path)", () => DeleteAsync(stale, cancellationToken));
+            await changes.MakeAsync($"delete {stale} ({reason})", () => DeleteAsync(stale, cancellationToken));
         }
 
         if (wanted.Contains("statefulset.apps/postgres"))

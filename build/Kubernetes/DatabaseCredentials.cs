@@ -68,6 +68,17 @@ public sealed class DatabaseCredentials(IKubectl kubectl, ChangeGate changes, IC
             () => WriteAsync("replace", login, cancellationToken));
     }
 
+    /// <summary>Deletes the Secret; only Teardown with --delete-data does, since without it the data cannot be read.</summary>
+    public async Task DeleteAsync(CancellationToken cancellationToken = default)
+    {
+        if (await kubectl.GetAsync("secret", SecretName, cancellationToken) != null)
+        {
+            await changes.MakeAsync(
+                $"delete Secret {kubectl.Namespace}/{SecretName} ({SettingNames.DeleteData}=true)",
+                () => kubectl.RunAsync(new ProcessArgumentBuilder().Append("delete").Append("secret").Append(SecretName).Append("--ignore-not-found"), cancellationToken: cancellationToken));
+        }
+    }
+
     private static bool Matches(JsonObject secret, DatabaseLogin login) =>
         Decode(secret, "username") == login.User && Decode(secret, "password") == login.Password;
 
