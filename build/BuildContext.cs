@@ -1,6 +1,7 @@
 using Cake.Core;
 using Cake.Frosting;
 using MlflowGke.Build.Changes;
+using MlflowGke.Build.Image;
 using MlflowGke.Build.Settings;
 
 namespace MlflowGke.Build;
@@ -20,6 +21,9 @@ public sealed class BuildContext : FrostingContext
     public DeploySettings Settings { get; }
 
     public ChangeGate Changes { get; }
+
+    /// <summary>The image pinned by digest, once a step has pushed or resolved it; for the closing summary only.</summary>
+    public ImageReference? DeployedImage { get; set; }
 
     /// <summary>Criteria helper: returns <paramref name="condition"/>, and when false records why for the report.</summary>
     public bool ShouldRun(bool condition, string reasonToSkip)

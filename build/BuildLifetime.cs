@@ -2,6 +2,7 @@ using System.Reflection;
 using Cake.Core;
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
+using MlflowGke.Build.GitHubActions;
 using MlflowGke.Build.Settings;
 
 namespace MlflowGke.Build;
@@ -9,9 +10,17 @@ namespace MlflowGke.Build;
 /// <summary>Prints the settings, validates them for the tasks about to run, and summarises the changes at the end.</summary>
 public sealed class BuildLifetime : FrostingLifetime<BuildContext>
 {
+    private IReadOnlyList<string> _tasks = [];
+
     public override void Setup(BuildContext context, ISetupContext info)
     {
+        _tasks = info.TasksToExecute.Select(task => task.Name).ToList();
         PrintSettings(context);
+        if (ActionsReport.IsActive(context))
+        {
+            ActionsReport.MaskSecrets(context);
+        }
+
         var taskNames = info.TasksToExecute.Select(task => task.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var errors = context.Settings.Errors.Concat(context.Settings.MissingFor(RequirementsOf(taskNames))).ToList();
         if (errors.Count > 0)
@@ -31,6 +40,11 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
         if (info.ThrownException is SettingsException)
         {
             return;
+        }
+
+        if (ActionsReport.IsActive(context))
+        {
+            ActionsReport.WriteStepSummary(context, _tasks, info.Successful);
         }
 
         if (!info.Successful)

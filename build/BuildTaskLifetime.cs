@@ -1,27 +1,32 @@
 using Cake.Common.Build;
 using Cake.Core;
 using Cake.Frosting;
+using MlflowGke.Build.GitHubActions;
 
 namespace MlflowGke.Build;
 
-/// <summary>Wraps each task's log in a collapsible group when running in GitHub Actions.</summary>
+/// <summary>In GitHub Actions: each task's log in a collapsible group, and a failing task as an error annotation.</summary>
 public sealed class BuildTaskLifetime : FrostingTaskLifetime<BuildContext>
 {
     public override void Setup(BuildContext context, ITaskSetupContext info)
     {
-        var actions = context.GitHubActions();
-        if (actions.IsRunningOnGitHubActions)
+        if (ActionsReport.IsActive(context))
         {
-            actions.Commands.StartGroup(info.Task.Name);
+            context.GitHubActions().Commands.StartGroup(info.Task.Name);
         }
     }
 
     public override void Teardown(BuildContext context, ITaskTeardownContext info)
     {
-        var actions = context.GitHubActions();
-        if (actions.IsRunningOnGitHubActions)
+        if (!ActionsReport.IsActive(context))
         {
-            actions.Commands.EndGroup();
+            return;
+        }
+
+        context.GitHubActions().Commands.EndGroup();
+        if (info.ThrownException != null)
+        {
+            ActionsReport.AnnotateFailure(context, info.Task.Name, info.ThrownException);
         }
     }
 }

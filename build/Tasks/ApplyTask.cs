@@ -16,7 +16,7 @@ public sealed class ApplyTask : AsyncFrostingTask<BuildContext>
     public override async Task RunAsync(BuildContext context)
     {
         var kubernetes = await KubernetesSteps.ConnectAsync(context);
-        var image = await ImageResolver.For(context).ResolvePushedAsync();
+        var image = context.DeployedImage = await ImageResolver.For(context).ResolvePushedAsync();
         var manifest = await new ManifestRenderer(context).RenderAsync(image);
         await kubernetes.Deployer.ApplyAsync(manifest, context.Settings.Database, DatabaseLogin.For(context.Settings), context.Settings.DeleteData);
     }

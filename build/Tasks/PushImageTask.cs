@@ -1,4 +1,5 @@
 using Cake.Frosting;
+using MlflowGke.Build.GitHubActions;
 using MlflowGke.Build.Image;
 using MlflowGke.Build.Settings;
 
@@ -22,6 +23,25 @@ public sealed class PushImageTask : AsyncFrostingTask<BuildContext>
         var tags = string.Join(", ", publisher.Tags);
         return context.Changes.MakeAsync(
             $"push {publisher.Source.Image.Repository} with tags {tags}",
-            () => publisher.PushAsync(CancellationToken.None));
+            async () => context.DeployedImage = await publisher.PushAsync(CancellationToken.None));
+    }
+
+    // Runs whether this step pushed or found the image already pushed: the deploy workflow's later jobs read the outputs.
+    public override void Finally(BuildContext context)
+    {
+        if (!ActionsReport.IsActive(context) || context.Settings.IsPlan)
+        {
+            return;
+        }
+
+        try
+        {
+            context.DeployedImage ??= ImageResolver.For(context).ResolvePushedAsync().GetAwaiter().GetResult();
+            ActionsReport.SetImageOutputs(context, context.DeployedImage);
+        }
+        catch (ImageNotPushedException)
+        {
+            // The push failed; its own error is the one to report.
+        }
     }
 }

@@ -1,0 +1,61 @@
+using System.Text;
+using Cake.Common.Build;
+using Cake.Common.Build.GitHubActions.Data;
+using Cake.Core;
+using MlflowGke.Build.Image;
+using MlflowGke.Build.Settings;
+
+namespace MlflowGke.Build.GitHubActions;
+
+/// <summary>What the suite tells GitHub Actions: masked secrets, job outputs, error annotations and the step summary.</summary>
+public static class ActionsReport
+{
+    public static bool IsActive(ICakeContext context) => context.GitHubActions().IsRunningOnGitHubActions;
+
+    /// <summary>Masks every secret setting and the static access token in the rest of the job's log.</summary>
+    public static void MaskSecrets(BuildContext context)
+    {
+        var secrets = context.Settings.Resolved.Where(setting => setting.Definition.IsSecret && setting.Value != null).Select(setting => setting.Value!)
+            .Append(context.Environment.GetEnvironmentVariable("GOOGLE_OAUTH_ACCESS_TOKEN"))
+            .OfType<string>()
+            .Where(secret => secret.Length > 0);
+        foreach (var secret in secrets)
+        {
+            context.GitHubActions().Commands.SetSecret(secret);
+        }
+    }
+
+    /// <summary>The image outputs the deploy workflow passes from its build-push job to the kubernetes job.</summary>
+    public static void SetImageOutputs(ICakeContext context, ImageReference image)
+    {
+        context.GitHubActions().Commands.SetOutputParameter("image", image.Pinned);
+        context.GitHubActions().Commands.SetOutputParameter("image-tag", image.Tag);
+    }
+
+    public static void AnnotateFailure(ICakeContext context, string task, Exception exception) =>
+        context.GitHubActions().Commands.Error(exception.Message, new GitHubActionsAnnotation { Title = $"{task} failed" });
+
+    public static void WriteStepSummary(BuildContext context, IEnumerable<string> tasks, bool successful)
+    {
+        var settings = context.Settings;
+        var changes = context.Changes.Changes;
+        var summary = new StringBuilder()
+            .AppendLine($"### MLflow on GKE: {string.Join(", ", tasks)} {(successful ? "succeeded" : "failed")}")
+            .AppendLine()
+            .AppendLine("| | |")
+            .AppendLine("|---|---|")
+            .AppendLine($"| database path | `{settings.Database.ToSettingValue()}` |")
+            .AppendLine($"| namespace | `{settings.Namespace}` (context `{settings.KubeContext ?? "not set"}`) |")
+            .AppendLine($"| image | {(context.DeployedImage is { } image ? $"`{image.Pinned}`" : "not resolved in this step")} |")
+            .AppendLine($"| changes | {(changes.Count == 0 ? "none: everything was already in place" : $"{changes.Count}{(context.Changes.IsPlan ? " (plan only, none made)" : string.Empty)}")} |")
+            .AppendLine();
+        foreach (var change in changes)
+        {
+            summary.AppendLine($"- {change}");
+        }
+
+        summary.AppendLine()
+            .AppendLine($"Reach MLflow with `kubectl --context {settings.KubeContext ?? "CONTEXT"} -n {settings.Namespace} port-forward svc/mlflow 5000:5000`, then open http://localhost:5000.");
+        context.GitHubActions().Commands.SetStepSummary(summary.ToString());
+    }
+}
