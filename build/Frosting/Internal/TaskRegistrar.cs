@@ -4,7 +4,7 @@ using Cake.Core.Diagnostics;
 namespace Cake.Frosting.Internal;
 
 /// <summary>Registers task classes and lifetimes with the Cake engine, as Cake.Frosting's engine does.</summary>
-internal sealed class TaskRegistrar(ICakeEngine engine, IFrostingContext context, TaskSkipReasons skipReasons, ICakeLog log, IReadOnlyCollection<string> targets)
+internal sealed class TaskRegistrar(ICakeEngine engine, IFrostingContext context, TaskSkipReasons skipReasons, ICakeLog log, IReadOnlyCollection<string> targets, bool exclusive)
 {
     public IReadOnlyCollection<string> Register(IEnumerable<IFrostingTask> tasks, IFrostingLifetime? lifetime, IFrostingTaskLifetime? taskLifetime)
     {
@@ -16,7 +16,7 @@ internal sealed class TaskRegistrar(ICakeEngine engine, IFrostingContext context
 
         if (lifetime != null)
         {
-            engine.RegisterSetupAction(info => lifetime.Setup(context, info));
+            engine.RegisterSetupAction(info => lifetime.Setup(context, exclusive ? new ExclusiveSetupContext(info, targets) : info));
             engine.RegisterTeardownAction(info => lifetime.Teardown(context, info));
         }
 

@@ -70,4 +70,20 @@ public sealed class SettingsValidationTests
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString);
     }
+
+    [Test]
+    public async Task Settings_the_chosen_targets_need_are_required_and_exclusive_runs_need_only_their_own()
+    {
+        var withDependencies = await new BuildProcess().RunAsync("--target=WaitReady");
+        var alone = await new BuildProcess().RunAsync("--target=WaitReady", "--exclusive");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(withDependencies.ExitCode, Is.EqualTo(2), withDependencies.ToString);
+            Assert.That(withDependencies.All, Does.Contain("KUBE_CONTEXT is required").And.Contain("BUCKET_NAME_MLFLOW is required").And.Contain("IMAGE_REPOSITORY is required"));
+            Assert.That(alone.ExitCode, Is.EqualTo(2), alone.ToString);
+            Assert.That(alone.All, Does.Contain("1 setting error(s)").And.Contain("KUBE_CONTEXT is required"));
+            Assert.That(alone.All, Does.Not.Contain("BUCKET_NAME_MLFLOW is required"));
+        });
+    }
 }
