@@ -9,64 +9,46 @@ namespace MlflowGke.Build.Tests.Google;
 
 /// <summary>The IAM read-modify-write and its failures, in process against the fake.</summary>
 [TestFixture]
-public sealed class IamBindingsTests
+public sealed class IamBindingsTests : GoogleClientTests
 {
     private const string Member = $"serviceAccount:{MlflowEmail}";
-    private FakeGoogleCloud _fake = null!;
-    private GoogleCloud _google = null!;
-    private RecordingLog _log = null!;
-
-    [SetUp]
-    public async Task StartAsync()
-    {
-        _fake = await StartFakeAsync();
-        _google = Clients(_fake);
-        _log = new RecordingLog();
-    }
-
-    [TearDown]
-    public async Task StopAsync()
-    {
-        _google.Dispose();
-        await _fake.DisposeAsync();
-    }
 
     private static string ProjectPolicy => FakeGoogleCloud.ProjectResource(Project);
 
-    private IReadOnlyList<RecordedRequest> Sets => _fake.Requests.Where(request => request.Path.EndsWith(":setIamPolicy", StringComparison.Ordinal)).ToList();
+    private IReadOnlyList<RecordedRequest> Sets => FakeCloud.Requests.Where(request => request.Path.EndsWith(":setIamPolicy", StringComparison.Ordinal)).ToList();
 
     [Test]
     public async Task StaleEtag_RestartsTheWholeCycle_AndKeepsTheOtherWritersMembers()
     {
-        _fake.Atomically(() => _fake.Faults.ConcurrentWritesBeforeNextSets = 3);
+        FakeCloud.Atomically(() => FakeCloud.Faults.ConcurrentWritesBeforeNextSets = 3);
 
         await EnsureOnProjectAsync("roles/cloudsql.client");
 
         Assert.Multiple(() =>
         {
-            Assert.That(_fake.Policies.Members(ProjectPolicy, "roles/cloudsql.client"), Is.EqualTo(new[] { Member }));
-            Assert.That(_fake.Policies.Members(ProjectPolicy, "roles/viewer"), Has.Count.EqualTo(3));
+            Assert.That(FakeCloud.Policies.Members(ProjectPolicy, "roles/cloudsql.client"), Is.EqualTo(new[] { Member }));
+            Assert.That(FakeCloud.Policies.Members(ProjectPolicy, "roles/viewer"), Has.Count.EqualTo(3));
             Assert.That(Sets, Has.Count.EqualTo(4));
-            Assert.That(_fake.Requests.Count(request => request.Path.EndsWith(":getIamPolicy", StringComparison.Ordinal)), Is.EqualTo(1 + 3 + 1), "one read, one per restart, one to see the result");
+            Assert.That(FakeCloud.Requests.Count(request => request.Path.EndsWith(":getIamPolicy", StringComparison.Ordinal)), Is.EqualTo(1 + 3 + 1), "one read, one per restart, one to see the result");
         });
     }
 
     [Test]
     public void StaleEtagEveryTime_GivesUpAfterTheRetryLimit()
     {
-        _fake.Atomically(() => _fake.Faults.ConcurrentWritesBeforeNextSets = 1000);
+        FakeCloud.Atomically(() => FakeCloud.Faults.ConcurrentWritesBeforeNextSets = 1000);
 
         var exception = Assert.ThrowsAsync<GoogleApiException>(() => EnsureOnProjectAsync("roles/cloudsql.client"));
 
         Assert.That(exception.IsEtagConflict, Is.True);
-        Assert.That(Sets, Has.Count.EqualTo(_google.Retry.Options.EtagConflictRetries + 1));
+        Assert.That(Sets, Has.Count.EqualTo(Api.Retry.Options.EtagConflictRetries + 1));
     }
 
     [Test]
     public async Task ConditionalBindingsAndOtherMembers_ArePreserved_AtPolicyVersion3()
     {
         var condition = new JsonObject { ["title"] = "business-hours", ["expression"] = "request.time.getHours('Europe/Berlin') < 18" };
-        _fake.Atomically(() => _fake.Policies.Set(ProjectPolicy, new JsonObject
+        FakeCloud.Atomically(() => FakeCloud.Policies.Set(ProjectPolicy, new JsonObject
         {
             ["version"] = 3,
             ["bindings"] = new JsonArray(
@@ -76,12 +58,12 @@ public sealed class IamBindingsTests
 
         await EnsureOnProjectAsync("roles/cloudsql.client");
 
-        var bindings = _fake.Policies.AllBindings(ProjectPolicy);
+        var bindings = FakeCloud.Policies.AllBindings(ProjectPolicy);
         Assert.Multiple(() =>
         {
             Assert.That(bindings.Single(binding => binding["condition"] != null).ToJsonString(), Is.EqualTo(new JsonObject { ["role"] = "roles/cloudsql.client", ["members"] = new JsonArray("user:alice@example.com"), ["condition"] = condition.DeepClone() }.ToJsonString()));
-            Assert.That(_fake.Policies.Members(ProjectPolicy, "roles/owner"), Is.EqualTo(new[] { "user:bob@example.com" }));
-            Assert.That(_fake.Policies.Members(ProjectPolicy, "roles/cloudsql.client"), Is.EqualTo(new[] { Member }));
+            Assert.That(FakeCloud.Policies.Members(ProjectPolicy, "roles/owner"), Is.EqualTo(new[] { "user:bob@example.com" }));
+            Assert.That(FakeCloud.Policies.Members(ProjectPolicy, "roles/cloudsql.client"), Is.EqualTo(new[] { Member }));
             Assert.That((int?)JsonNode.Parse(Sets.Single().Body)?["policy"]?["version"], Is.EqualTo(3));
         });
     }
@@ -89,48 +71,48 @@ public sealed class IamBindingsTests
     [Test]
     public async Task MemberAlreadyPresent_NoWrite()
     {
-        _fake.Atomically(() => _fake.Policies.Set(ProjectPolicy, new JsonObject { ["bindings"] = new JsonArray(new JsonObject { ["role"] = "roles/cloudsql.client", ["members"] = new JsonArray("user:x@example.com", Member) }) }));
+        FakeCloud.Atomically(() => FakeCloud.Policies.Set(ProjectPolicy, new JsonObject { ["bindings"] = new JsonArray(new JsonObject { ["role"] = "roles/cloudsql.client", ["members"] = new JsonArray("user:x@example.com", Member) }) }));
 
         await EnsureOnProjectAsync("roles/cloudsql.client");
 
-        Assert.That(_fake.MutatingRequests, Is.Empty);
+        Assert.That(FakeCloud.MutatingRequests, Is.Empty);
     }
 
     [Test]
     public async Task TransientBursts_429And503_AreRetried()
     {
-        _fake.Atomically(() =>
+        FakeCloud.Atomically(() =>
         {
-            _fake.Faults.Burst(2, HttpStatusCode.TooManyRequests);
-            _fake.Faults.Burst(3, HttpStatusCode.ServiceUnavailable);
+            FakeCloud.Faults.Burst(2, HttpStatusCode.TooManyRequests);
+            FakeCloud.Faults.Burst(3, HttpStatusCode.ServiceUnavailable);
             return 0;
         });
 
         await EnsureOnProjectAsync("roles/cloudsql.client");
 
-        Assert.That(_fake.Policies.Members(ProjectPolicy, "roles/cloudsql.client"), Is.EqualTo(new[] { Member }));
-        Assert.That(_fake.Requests.Count(request => request.Path.EndsWith(":getIamPolicy", StringComparison.Ordinal)), Is.EqualTo(2 + 3 + 2));
+        Assert.That(FakeCloud.Policies.Members(ProjectPolicy, "roles/cloudsql.client"), Is.EqualTo(new[] { Member }));
+        Assert.That(FakeCloud.Requests.Count(request => request.Path.EndsWith(":getIamPolicy", StringComparison.Ordinal)), Is.EqualTo(2 + 3 + 2));
     }
 
     [Test]
     public void TransientBurstLongerThanTheRetries_FailsWithTheLastAnswer()
     {
-        _fake.Atomically(() =>
+        FakeCloud.Atomically(() =>
         {
-            _fake.Faults.Burst(_google.Retry.Options.TransientRetries + 1, HttpStatusCode.ServiceUnavailable);
+            FakeCloud.Faults.Burst(Api.Retry.Options.TransientRetries + 1, HttpStatusCode.ServiceUnavailable);
             return 0;
         });
 
         var exception = Assert.ThrowsAsync<GoogleApiException>(() => EnsureOnProjectAsync("roles/cloudsql.client"));
 
-        Assert.That(exception.Message, Does.Contain("503 The service is currently unavailable.").And.Contain($"still failing after {_google.Retry.Options.TransientRetries} retries"));
-        Assert.That(_fake.Requests, Has.Count.EqualTo(_google.Retry.Options.TransientRetries + 1));
+        Assert.That(exception.Message, Does.Contain("503 The service is currently unavailable.").And.Contain($"still failing after {Api.Retry.Options.TransientRetries} retries"));
+        Assert.That(FakeCloud.Requests, Has.Count.EqualTo(Api.Retry.Options.TransientRetries + 1));
     }
 
     [Test]
     public void PermissionDenied_NamesThePermissionAndARole_AndIsNotRetried()
     {
-        _fake.Atomically(() => _fake.Faults.DeniedPermissions.Add("resourcemanager.projects.setIamPolicy"));
+        FakeCloud.Atomically(() => FakeCloud.Faults.DeniedPermissions.Add("resourcemanager.projects.setIamPolicy"));
 
         var exception = Assert.ThrowsAsync<GoogleApiException>(() => EnsureOnProjectAsync("roles/cloudsql.client"));
 
@@ -141,18 +123,18 @@ public sealed class IamBindingsTests
     [Test]
     public void DisabledApi_NamesTheApiAndTheCommandThatEnablesIt()
     {
-        _fake.Atomically(() => _fake.Faults.DisabledApis.Add("cloudresourcemanager.googleapis.com"));
+        FakeCloud.Atomically(() => FakeCloud.Faults.DisabledApis.Add("cloudresourcemanager.googleapis.com"));
 
         var exception = Assert.ThrowsAsync<GoogleApiException>(() => EnsureOnProjectAsync("roles/cloudsql.client"));
 
         Assert.That(exception.Message, Does.Contain($"gcloud services enable cloudresourcemanager.googleapis.com --project={Project}"));
-        Assert.That(_fake.Requests, Has.Count.EqualTo(1));
+        Assert.That(FakeCloud.Requests, Has.Count.EqualTo(1));
     }
 
     [Test]
     public void NewAccountThatNeverBecomesVisible_StopsAfterThePropagationWindow()
     {
-        _fake.Atomically(() => _fake.Faults.PropagationDelayRequests = int.MaxValue);
+        FakeCloud.Atomically(() => FakeCloud.Faults.PropagationDelayRequests = int.MaxValue);
         var workloadIdentity = WorkloadIdentity();
 
         var exception = Assert.ThrowsAsync<GoogleSetupException>(() => workloadIdentity.BindAsync(DeploySettingsOf(SettingValues()), CancellationToken.None));
@@ -169,13 +151,13 @@ public sealed class IamBindingsTests
         var exception = Assert.ThrowsAsync<GoogleSetupException>(() => WorkloadIdentity().BindAsync(DeploySettingsOf(values), CancellationToken.None));
 
         Assert.That(exception.Message, Does.Contain($"not-there@{Project}.iam.gserviceaccount.com does not exist").And.Contain(SettingNames.MlflowServiceAccountId));
-        Assert.That(_fake.MutatingRequests, Is.Empty);
+        Assert.That(FakeCloud.MutatingRequests, Is.Empty);
     }
 
     [Test]
     public void RejectedToken_SaysHowToRefreshCredentials()
     {
-        using var google = Clients(_fake, token: "expired");
+        using var google = Clients(FakeCloud, token: "expired");
 
         var exception = Assert.ThrowsAsync<GoogleApiException>(() => google.Iam.GetServiceAccountAsync(Project, MlflowEmail, CancellationToken.None));
 
@@ -197,8 +179,8 @@ public sealed class IamBindingsTests
     }
 
     private WorkloadIdentity WorkloadIdentity() =>
-        new(_google.Iam, _google.ResourceManager, new IamBindings(_google.Retry, _log.Gate(), _log), _log.Gate(), _log);
+        new(Api.Iam, Api.ResourceManager, new IamBindings(Api.Retry, Log.Gate(), Log), Log.Gate(), Log);
 
     private Task EnsureOnProjectAsync(string role) =>
-        new IamBindings(_google.Retry, _log.Gate(), _log).EnsureMemberAsync(PolicyTarget.Project(_google.ResourceManager, Project, AccountFreshness.Existing), role, Member, CancellationToken.None);
+        new IamBindings(Api.Retry, Log.Gate(), Log).EnsureMemberAsync(PolicyTarget.Project(Api.ResourceManager, Project, AccountFreshness.Existing), role, Member, CancellationToken.None);
 }
