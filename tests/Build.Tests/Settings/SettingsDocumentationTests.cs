@@ -1,0 +1,26 @@
+using MlflowGke.Build.Settings;
+using MlflowGke.Build.Tests.Support;
+
+namespace MlflowGke.Build.Tests.Settings;
+
+/// <summary>Every setting is documented where users look: cake.config's [Deploy] section and the README's table.</summary>
+public sealed class SettingsDocumentationTests
+{
+    private static IEnumerable<string> Names => SettingNames.All.Select(definition => definition.Name);
+
+    [TestCaseSource(nameof(Names))]
+    public void Cake_config_documents_the_setting(string name)
+    {
+        var config = File.ReadAllText(Path.Combine(RepositoryLayout.Root, "cake.config"));
+
+        Assert.That(config, Does.Contain($"\n;{name}="));
+    }
+
+    [TestCaseSource(nameof(Names))]
+    public void Readme_lists_the_setting_with_its_argument(string name)
+    {
+        var readme = File.ReadAllText(Path.Combine(RepositoryLayout.Root, "README.md"));
+
+        Assert.That(readme, Does.Contain($"| `{name}` | `--{SettingNames.Get(name).Argument}` |"));
+    }
+}
