@@ -1,0 +1,107 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using MlflowGke.Build.Tests.Fakes.Kubernetes;
+using MlflowGke.Build.Tests.Support;
+using static MlflowGke.Build.Tests.Google.GoogleTestSetup;
+
+namespace MlflowGke.Build.Tests.EndToEnd;
+
+/// <summary>
+/// Deploy as a user runs it: Build.dll with the real docker daemon, a real registry and the real kubectl, against
+/// the fake kube-apiserver and the fake Google APIs; the end state is checked in all of them.
+/// </summary>
+[Category("Docker")]
+[Category("Kubectl")]
+public sealed class DeployTests
+{
+    /// <summary>The steps in the order the jobs of .github/workflows/deploy.yml run them, each its own process.</summary>
+    private static readonly string[] WorkflowSteps = ["BuildImage", "PushImage", "CreateDatabase", "BindWorkloadIdentity", "Annotate", "Apply", "WaitReady"];
+
+    [TestCase("in-cluster")]
+    [TestCase("cloud-sql")]
+    public async Task Deploy_reaches_the_end_state_a_rerun_changes_nothing_and_the_workflow_steps_reach_the_same(string database)
+    {
+        DeployFacts deployed;
+        await using (var environment = await DeployEnvironment.StartAsync())
+        {
+            var first = await environment.Build(database).RunAsync("--target=Deploy");
+
+            Assert.That(first.ExitCode, Is.Zero, first.ToString());
+            await AssertDeployedAsync(environment, database, first);
+            if (database == "in-cluster")
+            {
+                Assert.That(Regex.Replace(first.Output, @"\s+", " "), Does.Match(@"CreateDatabase - Skipped runs on the cloud-sql path only"), first.Output);
+            }
+
+            await AssertSecondDeployChangesNothingAsync(environment, database);
+            deployed = await environment.FactsAsync();
+        }
+
+        await using var fresh = await DeployEnvironment.StartAsync();
+        foreach (var step in WorkflowSteps)
+        {
+            var run = await fresh.Build(database).RunAsync($"--target={step}", "--exclusive");
+            Assert.That(run.ExitCode, Is.Zero, $"{step}: {run}");
+        }
+
+        Assert.That(await fresh.FactsAsync(), Is.EqualTo(deployed));
+    }
+
+    private static async Task AssertDeployedAsync(DeployEnvironment environment, string database, BuildResult result)
+    {
+        var digest = await environment.PushedDigestAsync();
+        var instance = environment.Google.CloudSql.Instance(Project, Instance)!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(digest, Does.StartWith("sha256:"), "the content tag was pushed");
+            Assert.That(environment.DeploymentImage("mlflow"), Is.EqualTo($"{environment.Repository}@{digest}"));
+            Assert.That(environment.WorkloadIdentityMembers(MlflowEmail), Is.EqualTo(new[] { KsaMember(DeployEnvironment.Namespace, "mlflow") }));
+            Assert.That(environment.Annotation("mlflow"), Is.EqualTo(MlflowEmail));
+            Assert.That(environment.Kube.Get("Secret", DeployEnvironment.Namespace, "mlflow-db-credentials"), Is.Not.Null);
+            Assert.That(result.Output, Does.Contain("deployment.apps/mlflow: rolled out"));
+            AssertNoSecretPrinted(result);
+        });
+        if (database == "cloud-sql")
+        {
+            var password = environment.Kube.Get("Secret", DeployEnvironment.Namespace, "mlflow-db-credentials")!["data"]!["password"]!.GetValue<string>();
+            Assert.Multiple(() =>
+            {
+                Assert.That(instance.Databases, Does.Contain("mlflowdb"));
+                Assert.That(instance.Users, Does.ContainKey("mlflow").WithValue(DatabasePassword));
+                Assert.That(Encoding.UTF8.GetString(Convert.FromBase64String(password)), Is.EqualTo(DatabasePassword));
+                Assert.That(environment.WorkloadIdentityMembers(ProxyEmail), Is.EqualTo(new[] { KsaMember(DeployEnvironment.Namespace, DeployEnvironment.ProxyAccount) }));
+                Assert.That(environment.Annotation(DeployEnvironment.ProxyAccount), Is.EqualTo(ProxyEmail));
+                Assert.That(result.Output, Does.Contain("deployment.apps/cloudsql-proxy: rolled out"));
+                Assert.That(environment.Kube.Get("StatefulSet", DeployEnvironment.Namespace, "postgres"), Is.Null);
+            });
+        }
+        else
+        {
+            Assert.Multiple(() =>
+            {
+                Assert.That(environment.Google.Requests.Where(request => request.Path.Contains("/instances/", StringComparison.Ordinal)), Is.Empty, "Cloud SQL untouched");
+                Assert.That(instance.Databases, Does.Not.Contain("mlflowdb"));
+                Assert.That(environment.Google.ServiceAccount(ProxyEmail), Is.Null);
+                Assert.That(result.Output, Does.Contain("statefulset.apps/postgres: rolled out"));
+            });
+        }
+    }
+
+    private static async Task AssertSecondDeployChangesNothingAsync(DeployEnvironment environment, string database)
+    {
+        var digest = await environment.PushedDigestAsync();
+        var kubeWrites = environment.Kube.Mutations.Count;
+        var googleWrites = environment.Google.MutatingRequests.Count;
+
+        var second = await environment.Build(database).RunAsync("--target=Deploy");
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(second.ExitCode, Is.Zero, second.ToString());
+            Assert.That(environment.Kube.Mutations.Skip(kubeWrites), Is.Empty, second.ToString());
+            Assert.That(environment.Google.MutatingRequests.Skip(googleWrites), Is.Empty);
+            Assert.That(await environment.PushedDigestAsync(), Is.EqualTo(digest));
+            Assert.That(second.Output, Does.Contain("No changes: everything was already in place."));
+        });
+    }
+}
