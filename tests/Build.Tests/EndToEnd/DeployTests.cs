@@ -1,5 +1,8 @@
+using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
+using MlflowGke.Build.Google;
+using MlflowGke.Build.Image;
 using MlflowGke.Build.Tests.Fakes.Kubernetes;
 using MlflowGke.Build.Tests.Support;
 using static MlflowGke.Build.Tests.Google.GoogleTestSetup;
@@ -45,6 +48,100 @@ public sealed class DeployTests
         }
 
         Assert.That(await fresh.FactsAsync(), Is.EqualTo(deployed));
+    }
+
+    [Test]
+    public async Task Bursts_of_503_from_Google_and_the_apiserver_are_retried_and_Deploy_succeeds()
+    {
+        await using var environment = await DeployEnvironment.StartAsync();
+        environment.Google.Atomically(() =>
+        {
+            environment.Google.Faults.Burst(3, HttpStatusCode.ServiceUnavailable);
+            return 0;
+        });
+        environment.Kube.FailNextRequests(3);
+
+        var run = await environment.Build("cloud-sql").RunAsync("--target=Deploy");
+
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        await AssertDeployedAsync(environment, "cloud-sql", run);
+        Assert.Multiple(() =>
+        {
+            Assert.That(environment.Kube.Requests.Count(request => request.Status == 503), Is.EqualTo(3));
+            Assert.That(environment.Google.Requests.Take(4).Select(request => request.ToString()).Distinct().Count(), Is.EqualTo(1), "the first Google request answered 503 three times and was sent again");
+        });
+    }
+
+    [Test]
+    public async Task A_crash_looping_image_fails_Deploy_fast_and_a_fixed_image_rolls_out()
+    {
+        await using var environment = await DeployEnvironment.StartAsync();
+        environment.Kube.Controller.SetBehaviour("mlflow", PodBehaviour.CrashLoop);
+
+        var broken = await environment.Build("in-cluster").RunAsync("--target=Deploy");
+
+        Assert.That(broken.ExitCode, Is.Not.Zero, broken.ToString());
+        Assert.That(broken.All, Does.Contain("deployment.apps/mlflow will not become ready").And.Contain("is CrashLoopBackOff").And.Not.Contain("Timed out"));
+        var brokenDigest = await environment.PushedDigestAsync();
+
+        environment.Image.ChangeMarker("fixed\n");
+        environment.Kube.Controller.SetBehaviour("mlflow", PodBehaviour.BecomeReady);
+        var fixedRun = await environment.Build("in-cluster").RunAsync("--target=Deploy");
+
+        Assert.That(fixedRun.ExitCode, Is.Zero, fixedRun.ToString());
+        await AssertDeployedAsync(environment, "in-cluster", fixedRun);
+        Assert.That(await environment.PushedDigestAsync(), Is.Not.EqualTo(brokenDigest), "the fix is a new image, pushed and rolled out");
+    }
+
+    [Test]
+    public async Task After_the_registry_restarts_a_second_Deploy_still_changes_nothing()
+    {
+        await using var environment = await DeployEnvironment.StartAsync();
+        var first = await environment.Build("in-cluster").RunAsync("--target=Deploy");
+        Assert.That(first.ExitCode, Is.Zero, first.ToString());
+
+        await environment.Registry.StopAsync();
+        await environment.Registry.StartAgainAsync();
+
+        await AssertSecondDeployChangesNothingAsync(environment, "in-cluster");
+    }
+
+    [TestCase("wrong cluster", "Kube context 'other-cluster' (cluster 'other-cluster') is not the GKE cluster")]
+    [TestCase("missing bucket", "BUCKET_NAME_MLFLOW")]
+    [TestCase("malformed instance", "a connection name uses colons, not dots")]
+    [TestCase("missing credential", "No Google credentials")]
+    public async Task Bad_settings_stop_Deploy_before_any_change(string fault, string message)
+    {
+        await using var environment = await DeployEnvironment.StartAsync();
+        var build = environment.Build("cloud-sql");
+        switch (fault)
+        {
+            case "wrong cluster":
+                build.Environment["KUBE_CONTEXT"] = DeployEnvironment.OtherContext;
+                break;
+            case "missing bucket":
+                build.Environment.Remove("BUCKET_NAME_MLFLOW");
+                break;
+            case "malformed instance":
+                build.Environment["CLOUDSQL_INSTANCE_NAME"] = $"{Project}.{Region}.{Instance}";
+                break;
+            case "missing credential":
+                build.Environment.Remove(GoogleAccessToken.StaticTokenVariable);
+                break;
+        }
+
+        var run = await build.RunAsync("--target=Deploy");
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(run.ExitCode, Is.Not.Zero, run.ToString());
+            Assert.That(run.All, Does.Contain(message));
+            Assert.That(run.All, Does.Not.Contain("Change:"));
+            Assert.That(environment.Kube.Mutations, Is.Empty);
+            Assert.That(environment.Google.MutatingRequests, Is.Empty);
+            Assert.That(await environment.PushedDigestAsync(), Is.Null, "nothing was pushed");
+            Assert.That(await environment.Registry.DigestAsync(DeployEnvironment.ImageName, ImageSource.CacheTag), Is.Null);
+        });
     }
 
     private static async Task AssertDeployedAsync(DeployEnvironment environment, string database, BuildResult result)
