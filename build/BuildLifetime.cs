@@ -13,7 +13,7 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
     public override void Setup(BuildContext context, ISetupContext info)
     {
         PrintSettings(context);
-        var taskNames = info.TasksToExecute.Select(task => task.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var taskNames = TasksThatRun(context, info);
         var errors = context.Settings.Errors.Concat(context.Settings.MissingFor(RequirementsOf(taskNames))).ToList();
         if (errors.Count > 0)
         {
@@ -48,6 +48,11 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
 
     internal static IEnumerable<RequiresSettingsAttribute> RequirementsOf(IReadOnlySet<string> taskNames) =>
         TaskTypes(taskNames).SelectMany(type => type.GetCustomAttributes<RequiresSettingsAttribute>());
+
+    // With --exclusive only the targets run, though Cake's TasksToExecute still lists their dependencies.
+    private static IReadOnlySet<string> TasksThatRun(BuildContext context, ISetupContext info) =>
+        (context.Arguments.HasArgument("exclusive") ? context.Arguments.GetArguments("target") : info.TasksToExecute.Select(task => task.Name))
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
 
     private static IEnumerable<Type> TaskTypes(IReadOnlySet<string> taskNames) =>
         typeof(BuildLifetime).Assembly.GetTypes()

@@ -18,7 +18,7 @@ internal sealed class HostCommand(HostBlueprint blueprint) : Command<HostCommand
     public override int Execute(CommandContext context, HostCommandSettings settings, CancellationToken cancellationToken)
     {
         var targets = settings.Targets.Length == 0 ? [DefaultTarget] : settings.Targets;
-        using var provider = BuildServices(context.Remaining, targets);
+        using var provider = BuildServices(context.Remaining, targets, settings.Exclusive);
         var log = provider.GetRequiredService<ICakeLog>();
         try
         {
@@ -70,7 +70,7 @@ internal sealed class HostCommand(HostBlueprint blueprint) : Command<HostCommand
         }
     }
 
-    private ServiceProvider BuildServices(IRemainingArguments remaining, string[] targets)
+    private ServiceProvider BuildServices(IRemainingArguments remaining, string[] targets, bool exclusive)
     {
         IServiceCollection services = new ServiceCollection();
         foreach (var descriptor in blueprint.Services)
@@ -79,7 +79,9 @@ internal sealed class HostCommand(HostBlueprint blueprint) : Command<HostCommand
         }
 
         services.AddCakeDiagnostics().UseCakeDefaultModules();
-        var arguments = remaining.ToCakeArguments(false, targets, null);
+        // As Frosting does for --target, --exclusive also reaches context.Arguments: Cake's ISetupContext.TasksToExecute
+        // lists the targets' dependencies even when only the targets run.
+        var arguments = remaining.ToCakeArguments(false, targets, exclusive ? values => values["exclusive"] = ["true"] : null);
         services.AddSingleton<ICakeArguments>(arguments);
         services.AddSingleton<ICakeConfiguration>(provider => CreateConfiguration(provider, arguments));
         services.AddSingleton(blueprint.ContextType);
