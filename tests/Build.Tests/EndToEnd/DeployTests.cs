@@ -3,8 +3,10 @@ using System.Text;
 using System.Text.RegularExpressions;
 using MlflowGke.Build.Google;
 using MlflowGke.Build.Image;
+using MlflowGke.Build.Tests.Fakes.Google;
 using MlflowGke.Build.Tests.Fakes.Kubernetes;
 using MlflowGke.Build.Tests.Support;
+using MlflowGke.Build.Tests.Workflows;
 using static MlflowGke.Build.Tests.Google.GoogleTestSetup;
 
 namespace MlflowGke.Build.Tests.EndToEnd;
@@ -17,8 +19,12 @@ namespace MlflowGke.Build.Tests.EndToEnd;
 [Category("Kubectl")]
 public sealed class DeployTests
 {
-    /// <summary>The steps in the order the jobs of .github/workflows/deploy.yml run them, each its own process.</summary>
-    private static readonly string[] WorkflowSteps = ["BuildImage", "PushImage", "CreateDatabase", "BindWorkloadIdentity", "Annotate", "Apply", "WaitReady"];
+    /// <summary>The build calls of .github/workflows/deploy.yml in the order its jobs run them; Verify, the last job, is not part of Deploy.</summary>
+    private static IReadOnlyList<WorkflowFile.BuildCall> WorkflowSteps { get; } = WorkflowFile.Load("deploy.yml").Jobs
+        .SelectMany(job => job.Steps)
+        .SelectMany(step => step.BuildCalls)
+        .Where(call => call.Target != "Verify")
+        .ToList();
 
     [TestCase("in-cluster")]
     [TestCase("cloud-sql")]
@@ -41,10 +47,11 @@ public sealed class DeployTests
         }
 
         await using var fresh = await DeployEnvironment.StartAsync();
+        Assert.That(WorkflowSteps.Select(step => step.Target), Is.EqualTo(new[] { "BuildImage", "PushImage", "CreateDatabase", "BindWorkloadIdentity", "Annotate", "Apply", "WaitReady" }));
         foreach (var step in WorkflowSteps)
         {
-            var run = await fresh.Build(database).RunAsync($"--target={step}", "--exclusive");
-            Assert.That(run.ExitCode, Is.Zero, $"{step}: {run}");
+            var run = await fresh.Build(database).RunAsync(step.Exclusive ? [$"--target={step.Target}", "--exclusive"] : [$"--target={step.Target}"]);
+            Assert.That(run.ExitCode, Is.Zero, $"{step.Target}: {run}");
         }
 
         Assert.That(await fresh.FactsAsync(), Is.EqualTo(deployed));
@@ -168,6 +175,7 @@ public sealed class DeployTests
                 Assert.That(Encoding.UTF8.GetString(Convert.FromBase64String(password)), Is.EqualTo(DatabasePassword));
                 Assert.That(environment.WorkloadIdentityMembers(ProxyEmail), Is.EqualTo(new[] { KsaMember(DeployEnvironment.Namespace, DeployEnvironment.ProxyAccount) }));
                 Assert.That(environment.Annotation(DeployEnvironment.ProxyAccount), Is.EqualTo(ProxyEmail));
+                Assert.That(environment.Google.Policies.Members(FakeGoogleCloud.ProjectResource(Project), "roles/cloudsql.client"), Is.EqualTo(new[] { $"serviceAccount:{ProxyEmail}" }));
                 Assert.That(result.Output, Does.Contain("deployment.apps/cloudsql-proxy: rolled out"));
                 Assert.That(environment.Kube.Get("StatefulSet", DeployEnvironment.Namespace, "postgres"), Is.Null);
             });
