@@ -5,6 +5,7 @@ using MlflowGke.Build.Google;
 using MlflowGke.Build.Image;
 using MlflowGke.Build.Tests.Fakes.Google;
 using MlflowGke.Build.Tests.Fakes.Kubernetes;
+using MlflowGke.Build.Tests.Fakes.Registry;
 using MlflowGke.Build.Tests.Support;
 using MlflowGke.Build.Tests.Workflows;
 using static MlflowGke.Build.Tests.Google.GoogleTestSetup;
@@ -134,6 +135,7 @@ public sealed class DeployTests
                 break;
             case "missing credential":
                 build.Environment.Remove(GoogleAccessToken.StaticTokenVariable);
+                build.Environment["GCE_METADATA_HOST"] = $"127.0.0.1:{LocalRegistry.FreePort()}"; // no metadata server either, on any machine
                 break;
         }
 
