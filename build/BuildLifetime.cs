@@ -3,11 +3,12 @@ using Cake.Core;
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
 using MlflowGke.Build.GitHubActions;
+using MlflowGke.Build.Preflight;
 using MlflowGke.Build.Settings;
 
 namespace MlflowGke.Build;
 
-/// <summary>Prints the settings, validates them for the tasks about to run, and summarises the changes at the end.</summary>
+/// <summary>Prints the settings, validates them and runs the preflight checks for the tasks about to run, and summarises the changes at the end.</summary>
 public sealed class BuildLifetime : FrostingLifetime<BuildContext>
 {
     private IReadOnlyList<string> _tasks = [];
@@ -27,6 +28,8 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
         {
             throw new SettingsException(errors);
         }
+
+        DeployPreflight.RunAsync(context, TaskTypes(taskNames), CancellationToken.None).GetAwaiter().GetResult();
 
         if (context.Settings.IsPlan)
         {
@@ -58,9 +61,11 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
     }
 
     internal static IEnumerable<RequiresSettingsAttribute> RequirementsOf(IReadOnlySet<string> taskNames) =>
+        TaskTypes(taskNames).SelectMany(type => type.GetCustomAttributes<RequiresSettingsAttribute>());
+
+    private static IEnumerable<Type> TaskTypes(IReadOnlySet<string> taskNames) =>
         typeof(BuildLifetime).Assembly.GetTypes()
-            .Where(type => typeof(IFrostingTask).IsAssignableFrom(type) && taskNames.Contains(type.GetCustomAttribute<TaskNameAttribute>()?.Name ?? type.Name))
-            .SelectMany(type => type.GetCustomAttributes<RequiresSettingsAttribute>());
+            .Where(type => typeof(IFrostingTask).IsAssignableFrom(type) && taskNames.Contains(type.GetCustomAttribute<TaskNameAttribute>()?.Name ?? type.Name));
 
     private static void PrintSettings(BuildContext context)
     {

@@ -1,5 +1,6 @@
 using Cake.Frosting;
 using MlflowGke.Build.Kubernetes;
+using MlflowGke.Build.Preflight;
 using MlflowGke.Build.Settings;
 
 namespace MlflowGke.Build.Tasks;
@@ -9,6 +10,7 @@ namespace MlflowGke.Build.Tasks;
 [TaskDescription("Creates the namespace and service accounts, annotated for Workload Identity, before any pod uses them.")]
 [RequiresSettings(SettingNames.KubeContext, SettingNames.ProjectId, SettingNames.MlflowServiceAccountId)]
 [RequiresSettings(SettingNames.ResourceSuffix, OnlyOn = [DatabasePath.CloudSql])]
+[Preflight(PreflightCheck.KubeContext)]
 public sealed class AnnotateTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)

@@ -1,6 +1,7 @@
 using Cake.Frosting;
 using MlflowGke.Build.Image;
 using MlflowGke.Build.Kubernetes;
+using MlflowGke.Build.Preflight;
 using MlflowGke.Build.Rendering;
 using MlflowGke.Build.Settings;
 
@@ -11,6 +12,7 @@ namespace MlflowGke.Build.Tasks;
 [IsDependentOn(typeof(AnnotateTask))]
 [RequiresSettings(SettingNames.KubeContext, SettingNames.ImageRepository, SettingNames.BucketNameMlflow, SettingNames.MlflowServiceAccountId, SettingNames.ProjectId)]
 [RequiresSettings(SettingNames.CloudSqlInstanceName, SettingNames.ResourceSuffix, SettingNames.DatabasePassword, OnlyOn = [DatabasePath.CloudSql])]
+[Preflight(PreflightCheck.KubeContext)]
 public sealed class ApplyTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)

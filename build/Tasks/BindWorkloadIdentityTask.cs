@@ -1,5 +1,6 @@
 using Cake.Frosting;
 using MlflowGke.Build.Google;
+using MlflowGke.Build.Preflight;
 using MlflowGke.Build.Settings;
 
 namespace MlflowGke.Build.Tasks;
@@ -10,6 +11,7 @@ namespace MlflowGke.Build.Tasks;
 [IsDependentOn(typeof(CreateDatabaseTask))]
 [RequiresSettings(SettingNames.ProjectId, SettingNames.MlflowServiceAccountId)]
 [RequiresSettings(SettingNames.ResourceSuffix, OnlyOn = [DatabasePath.CloudSql])]
+[Preflight(PreflightCheck.GoogleCredentials)]
 public sealed class BindWorkloadIdentityTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)

@@ -1,5 +1,6 @@
 using Cake.Frosting;
 using MlflowGke.Build.Google;
+using MlflowGke.Build.Preflight;
 using MlflowGke.Build.Settings;
 
 namespace MlflowGke.Build.Tasks;
@@ -9,6 +10,7 @@ namespace MlflowGke.Build.Tasks;
 [IsDependentOn(typeof(PushImageTask))]
 [TaskDescription("Cloud SQL: creates the database mlflowdb and the user DB_USER in the existing instance when missing.")]
 [RequiresSettings(SettingNames.ProjectId, SettingNames.CloudSqlInstanceName, SettingNames.DatabasePassword, OnlyOn = [DatabasePath.CloudSql])]
+[Preflight(PreflightCheck.GoogleCredentials, OnlyOn = [DatabasePath.CloudSql])]
 public sealed class CreateDatabaseTask : AsyncFrostingTask<BuildContext>
 {
     public override bool ShouldRun(BuildContext context) =>

@@ -1,6 +1,7 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
 using MlflowGke.Build.Kubernetes;
+using MlflowGke.Build.Preflight;
 using MlflowGke.Build.Settings;
 
 namespace MlflowGke.Build.Tasks;
@@ -9,6 +10,7 @@ namespace MlflowGke.Build.Tasks;
 [TaskDescription("Waits for mlflow and its database (PostgreSQL or the Cloud SQL proxy) to roll out; fails fast with the reason.")]
 [IsDependentOn(typeof(ApplyTask))]
 [RequiresSettings(SettingNames.KubeContext)]
+[Preflight(PreflightCheck.KubeContext)]
 public sealed class WaitReadyTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)
