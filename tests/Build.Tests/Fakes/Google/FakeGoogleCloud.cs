@@ -2,12 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace MlflowGke.Build.Tests.Fakes.Google;
 
@@ -44,10 +39,7 @@ public sealed partial class FakeGoogleCloud : IAsyncDisposable
     {
         Project = project;
         CloudSql = new FakeCloudSql(Faults);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        _app = builder.Build();
+        _app = LoopbackWebApplication.Create();
         _app.Run(HandleAsync);
         _routes = Routes().ToList();
     }
@@ -82,8 +74,7 @@ public sealed partial class FakeGoogleCloud : IAsyncDisposable
     {
         var fake = new FakeGoogleCloud(project);
         await fake._app.StartAsync();
-        var address = fake._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        fake.Uri = new Uri(address.TrimEnd('/') + "/");
+        fake.Uri = fake._app.BaseUri();
         return fake;
     }
 

@@ -1,12 +1,9 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace MlflowGke.Build.Tests.Fakes.Kubernetes;
 
@@ -57,10 +54,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
 
     public static async Task<FakeKubeApiServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
+        var app = LoopbackWebApplication.Create();
         var server = new FakeKubeApiServer(app);
         app.Run(server.HandleAsync);
         await app.StartAsync();

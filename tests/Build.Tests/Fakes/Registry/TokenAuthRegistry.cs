@@ -2,12 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace MlflowGke.Build.Tests.Fakes.Registry;
 
@@ -29,7 +24,7 @@ public sealed class TokenAuthRegistry : IAsyncDisposable
 
     private TokenAuthRegistry(WebApplication app) => _app = app;
 
-    public string Host => new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Authority;
+    public string Host => _app.BaseUri().Authority;
 
     public ConcurrentQueue<string> Requests { get; } = new();
 
@@ -38,10 +33,7 @@ public sealed class TokenAuthRegistry : IAsyncDisposable
 
     public static async Task<TokenAuthRegistry> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackWebApplication.Create();
         var registry = new TokenAuthRegistry(app);
         app.MapGet("/token", registry.IssueToken);
         app.MapMethods("/v2/{**path}", ["HEAD", "GET"], registry.Manifest);

@@ -1,0 +1,25 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace MlflowGke.Build.Tests.Fakes;
+
+/// <summary>The in-process Kestrel every test double runs on: 127.0.0.1, a free port, no logging.</summary>
+public static class LoopbackWebApplication
+{
+    public static WebApplication Create()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        return builder.Build();
+    }
+
+    /// <summary>The started application's base address, ending in '/'.</summary>
+    public static Uri BaseUri(this WebApplication app) =>
+        new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single().TrimEnd('/') + "/");
+}
