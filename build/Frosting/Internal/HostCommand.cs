@@ -43,7 +43,7 @@ internal sealed class HostCommand(HostBlueprint blueprint) : Command<HostCommand
 
             var engine = provider.GetRequiredService<ICakeEngine>();
             var frostingContext = provider.GetRequiredService<IFrostingContext>();
-            var registered = new TaskRegistrar(engine, frostingContext, provider.GetRequiredService<TaskSkipReasons>(), log, targets, settings.Exclusive).Register(
+            var registered = new TaskRegistrar(engine, frostingContext, provider.GetRequiredService<TaskSkipReasons>(), log, targets, settings.Exclusive, settings.DryRun).Register(
                 provider.GetServices<IFrostingTask>(),
                 provider.GetService<IFrostingLifetime>(),
                 provider.GetService<IFrostingTaskLifetime>());

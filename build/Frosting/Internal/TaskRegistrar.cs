@@ -4,7 +4,7 @@ using Cake.Core.Diagnostics;
 namespace Cake.Frosting.Internal;
 
 /// <summary>Registers task classes and lifetimes with the Cake engine, as Cake.Frosting's engine does.</summary>
-internal sealed class TaskRegistrar(ICakeEngine engine, IFrostingContext context, TaskSkipReasons skipReasons, ICakeLog log, IReadOnlyCollection<string> targets, bool exclusive)
+internal sealed class TaskRegistrar(ICakeEngine engine, IFrostingContext context, TaskSkipReasons skipReasons, ICakeLog log, IReadOnlyCollection<string> targets, bool exclusive, bool dryRun)
 {
     public IReadOnlyCollection<string> Register(IEnumerable<IFrostingTask> tasks, IFrostingLifetime? lifetime, IFrostingTaskLifetime? taskLifetime)
     {
@@ -14,7 +14,8 @@ internal sealed class TaskRegistrar(ICakeEngine engine, IFrostingContext context
             names.Add(Register(task));
         }
 
-        if (lifetime != null)
+        // A dry run lists the tasks and executes nothing, setup (which may read the outside world) included.
+        if (lifetime != null && !dryRun)
         {
             engine.RegisterSetupAction(info => lifetime.Setup(context, exclusive ? new ExclusiveSetupContext(info, targets) : info));
             engine.RegisterTeardownAction(info => lifetime.Teardown(context, info));
@@ -42,7 +43,7 @@ internal sealed class TaskRegistrar(ICakeEngine engine, IFrostingContext context
             builder.Description(description.Description);
         }
 
-        if (targets.Contains(name, StringComparer.OrdinalIgnoreCase))
+        if (targets.Contains(name, StringComparer.OrdinalIgnoreCase) && !dryRun)
         {
             // Cake fails a run whose target's own criteria is false ("Could not reach target"), but a step run alone
             // (--target=PushImage in a CI job) that finds nothing to do has succeeded: it logs why and returns.
@@ -61,7 +62,11 @@ internal sealed class TaskRegistrar(ICakeEngine engine, IFrostingContext context
         else
         {
             builder.Does(task.RunAsync);
-            builder.WithCriteria(_ => ShouldRun(task, name), "its criteria were not met");
+            if (!dryRun)
+            {
+                // Criteria read state (a registry, a cluster); a dry run lists every task instead.
+                builder.WithCriteria(_ => ShouldRun(task, name), "its criteria were not met");
+            }
         }
 
         if (type.IsDefined(typeof(ContinueOnErrorAttribute), false))

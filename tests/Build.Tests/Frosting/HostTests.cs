@@ -48,6 +48,7 @@ public sealed class HostTests
             Assert.That(result.Output, Does.Contain("1. Doctor").And.Contain("2. Default"));
             Assert.That(result.Output, Does.Contain("No tasks were actually executed"));
             Assert.That(result.Output, Does.Not.Contain("dotnet "), "Doctor's checks did not run");
+            Assert.That(result.Output, Does.Not.Contain("Settings:"), "neither did the setup");
         });
     }
 
@@ -100,5 +101,20 @@ public sealed class HostTests
         var result = await build.RunAsync("--target=Doctor");
 
         Assert.That(result.ExitCode, Is.Not.EqualTo(0), result.ToString);
+    }
+
+    [Test]
+    public async Task Dry_run_of_Deploy_needs_no_cluster_and_no_credentials()
+    {
+        var build = new BuildProcess();
+        build.Environment["KUBECONFIG"] = "/nonexistent/kubeconfig";
+
+        var result = await build.RunAsync("--target=Deploy", "--dryrun", "--project-id=my-project-1", "--region=europe-west1", "--cluster-name=ml");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString);
+            Assert.That(result.Output, Does.Contain("1. BuildImage").And.Contain("7. WaitReady").And.Contain("8. Deploy"));
+        });
     }
 }
