@@ -73,7 +73,7 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
         var rows = SettingNames.All
             .Select(definition => settings.Resolved.Single(setting => setting.Definition == definition))
             .Select(setting => setting.Value != null
-                ? (setting.Definition.Name, Value: setting.Definition.IsSecret ? "[REDACTED]" : setting.Value, setting.Source)
+                ? (setting.Definition.Name, Value: setting.Definition.Printable(setting.Value), setting.Source)
                 : (setting.Definition.Name, Value: settings.ValueWhenUnset(setting.Definition.Name) ?? "-", Source: settings.ValueWhenUnset(setting.Definition.Name) == null ? ResolvedSetting.NotSet : "default"))
             .ToList();
         var nameWidth = rows.Max(row => row.Name.Length);

@@ -4,5 +4,5 @@ public sealed record SettingError(SettingDefinition Definition, string? Value, s
 {
     public string Message => Value == null
         ? $"{Definition.Name} is required: {Problem}. Set it with {Definition.HowToSet}."
-        : $"{Definition.Name}='{(Definition.IsSecret ? "[REDACTED]" : Value)}': {Problem}. Set it with {Definition.HowToSet}.";
+        : $"{Definition.Name}='{Definition.Printable(Value)}': {Problem}. Set it with {Definition.HowToSet}.";
 }

@@ -18,7 +18,6 @@ public sealed class VerifySettingsTests
 
     [TestCase("ftp://mlflow.example.com", "expected an absolute http or https URL")]
     [TestCase("mlflow.example.com", "expected an absolute http or https URL")]
-    [TestCase("https://user:secret@mlflow.example.com", "give the URL without credentials")]
     public async Task A_bad_mlflow_url_is_refused(string value, string problem)
     {
         var result = await new BuildProcess().RunAsync("--target=Verify", $"--mlflow-url={value}");
@@ -27,6 +26,19 @@ public sealed class VerifySettingsTests
         {
             Assert.That(result.ExitCode, Is.EqualTo(2), result.ToString);
             Assert.That(result.All, Does.Contain($"MLFLOW_URL='{value}': {problem}"));
+        });
+    }
+
+    [Test]
+    public async Task A_url_with_credentials_is_refused_without_printing_them()
+    {
+        var result = await new BuildProcess().RunAsync("--target=Verify", "--mlflow-url=https://user:s3cret@mlflow.example.com");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.EqualTo(2), result.ToString);
+            Assert.That(result.All, Does.Contain("MLFLOW_URL='https://[REDACTED]@mlflow.example.com': give the URL without credentials"));
+            Assert.That(result.All, Does.Not.Contain("s3cret"));
         });
     }
 }
