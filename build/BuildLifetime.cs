@@ -74,7 +74,9 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
             .Select(definition => settings.Resolved.Single(setting => setting.Definition == definition))
             .Select(setting => setting.Value != null
                 ? (setting.Definition.Name, Value: setting.Definition.Printable(setting.Value), setting.Source)
-                : (setting.Definition.Name, Value: settings.ValueWhenUnset(setting.Definition.Name) ?? "-", Source: settings.ValueWhenUnset(setting.Definition.Name) == null ? ResolvedSetting.NotSet : "default"))
+                : settings.ValueWhenUnset(setting.Definition.Name) is { } unset
+                    ? (setting.Definition.Name, Value: unset, Source: "default")
+                    : (setting.Definition.Name, Value: "-", Source: ResolvedSetting.NotSet))
             .ToList();
         var nameWidth = rows.Max(row => row.Name.Length);
         var valueWidth = Math.Min(60, rows.Max(row => row.Value.Length));

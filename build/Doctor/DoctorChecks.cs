@@ -61,7 +61,7 @@ public sealed class DoctorChecks(ICakeContext context, DeploySettings settings)
     }
 
     private string CredentialsHint() =>
-        settings.Resolved.Any(s => s.Definition.Name == SettingNames.ClusterName && s.Value != null)
+        settings.DefaultOf(SettingNames.KubeContext) != null
             ? $"{settings.ClusterName} --region {settings.Region} --project {settings.ProjectId}"
             : "CLUSTER --region REGION --project PROJECT";
 

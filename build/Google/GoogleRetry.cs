@@ -11,7 +11,12 @@ namespace MlflowGke.Build.Google;
 /// </summary>
 public sealed record GoogleRetryOptions(TimeSpan FirstDelay)
 {
-    public TimeSpan MaxDelay => FirstDelay * 30;
+    private const int MaxDelayFactor = 30;
+
+    /// <summary>Polly refuses a MaxDelay over one day (the [Range] on RetryStrategyOptions.MaxDelay), so the first delay stays within a day / 30.</summary>
+    public static TimeSpan LongestFirstDelay { get; } = TimeSpan.FromDays(1) / MaxDelayFactor;
+
+    public TimeSpan MaxDelay => FirstDelay * MaxDelayFactor;
 
     public int TransientRetries => 6;
 

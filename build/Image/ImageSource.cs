@@ -18,7 +18,7 @@ public sealed record ImageSource(string ContextDirectory, string Dockerfile, Ima
     {
         var workingDirectory = context.Environment.WorkingDirectory.FullPath;
         var contextDirectory = Path.GetFullPath(settings.ImageContext, workingDirectory);
-        var dockerfile = settings.Dockerfile == null ? Path.Combine(contextDirectory, "Dockerfile") : Path.GetFullPath(settings.Dockerfile, workingDirectory);
+        var dockerfile = Path.GetFullPath(settings.Dockerfile, workingDirectory);
         var tag = settings.ImageTag ?? ImageInputDigest.Tag(contextDirectory, dockerfile);
         return new ImageSource(contextDirectory, dockerfile, new ImageReference(settings.ImageRepository, tag));
     }

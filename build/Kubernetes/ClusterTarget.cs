@@ -10,10 +10,7 @@ public sealed record ClusterTarget(string Context, string Namespace, string? Gke
 {
     public static ClusterTarget From(DeploySettings settings)
     {
-        bool IsSet(string name) => settings.Resolved.Any(setting => setting.Definition.Name == name && !string.IsNullOrWhiteSpace(setting.Value));
-        var gke = IsSet(SettingNames.ProjectId) && IsSet(SettingNames.Region) && IsSet(SettingNames.ClusterName)
-            ? $"gke_{settings.ProjectId}_{settings.Region}_{settings.ClusterName}"
-            : null;
+        var gke = settings.DefaultOf(SettingNames.KubeContext);
         var context = settings.KubeContext ?? throw new InvalidOperationException($"{SettingNames.KubeContext} is required here; set it or PROJECT_ID, REGION and CLUSTER_NAME.");
         return new ClusterTarget(context, settings.Namespace, gke);
     }

@@ -16,18 +16,18 @@ public sealed record ResolvedSetting(SettingDefinition Definition, string? Value
     {
         if (arguments.HasArgument(definition.Argument))
         {
-            // A bare switch such as --plan arrives without a value.
-            var value = arguments.GetArguments(definition.Argument).LastOrDefault();
-            return new(definition, string.IsNullOrEmpty(value) ? "true" : value, $"argument --{definition.Argument}");
+            // A bare switch such as --plan arrives without a value; it means true for a flag.
+            var value = arguments.GetArguments(definition.Argument).LastOrDefault()?.Trim();
+            return new(definition, string.IsNullOrEmpty(value) && definition.Parser.IsFlag ? "true" : value ?? string.Empty, $"argument --{definition.Argument}");
         }
 
-        var fromEnvironment = environment.GetEnvironmentVariable(definition.Name);
+        var fromEnvironment = environment.GetEnvironmentVariable(definition.Name)?.Trim();
         if (!string.IsNullOrEmpty(fromEnvironment))
         {
             return new(definition, fromEnvironment, $"environment {definition.Name}");
         }
 
-        var fromConfig = configuration.GetValue(definition.ConfigKey);
+        var fromConfig = configuration.GetValue(definition.ConfigKey)?.Trim();
         if (!string.IsNullOrEmpty(fromConfig))
         {
             return new(definition, fromConfig, "cake.config [Deploy]");

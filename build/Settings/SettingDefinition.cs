@@ -1,14 +1,23 @@
 namespace MlflowGke.Build.Settings;
 
 /// <summary>
-/// One setting: its environment/cake.config name (the guide's variable name) and the command-line
-/// argument, which is the kebab-case of that name (PROJECT_ID → --project-id).
+/// One setting: its environment/cake.config name (the guide's variable name), the command-line argument (the
+/// kebab-case of that name: PROJECT_ID → --project-id), how its text is parsed and checked, and what applies when
+/// it is not given. The settings table, the errors and the README row are all rendered from here.
 /// </summary>
-public sealed record SettingDefinition(string Name, string Description, string? Default = null, bool IsSecret = false)
+public sealed record SettingDefinition(string Name, string Description, SettingParser Parser, SettingDefault? Default = null, bool IsSecret = false)
 {
+    public const string NoDefault = "—";
+
     public string Argument { get; } = Name.ToLowerInvariant().Replace('_', '-');
 
     public string ConfigKey => $"Deploy_{Name}";
+
+    /// <summary>The default as the table and the README show it: a value, the rule deriving it, or what happens instead.</summary>
+    public string DefaultText => Default?.Text ?? NoDefault;
+
+    /// <summary>The setting's row in the README's settings table, which a documentation test holds to this.</summary>
+    public string ReadmeRow => $"| `{Name}` | `--{Argument}` | {DefaultText} | {Description}{(IsSecret ? " **Secret**: masked in logs; give it as an environment variable or CI secret." : string.Empty)} |";
 
     /// <summary>The value as logs may show it: secrets masked, and credentials inside a URL too.</summary>
     public string Printable(string value)
@@ -24,4 +33,12 @@ public sealed record SettingDefinition(string Name, string Description, string? 
     }
 
     public string HowToSet => $"--{Argument}=VALUE, the {Name} environment variable, or {Name} in the [Deploy] section of cake.config";
+
+    /// <summary>Why a missing setting is needed and how else it can be had, for a "required" error.</summary>
+    public string RequiredHint(DatabasePath path) => Default is { From.Count: > 0 } derived
+        ? $"give it, or set {JoinNames(SettingNames.All.Where(setting => setting.Default == null && derived.From.Contains(setting.Name)).Select(setting => setting.Name).ToList())} to derive {derived.Text}"
+        : $"the targets about to run on the {path.ToSettingValue()} path need it";
+
+    private static string JoinNames(IReadOnlyList<string> names) =>
+        names.Count == 1 ? names[0] : $"{string.Join(", ", names.SkipLast(1))} and {names[^1]}";
 }

@@ -1,6 +1,11 @@
+using MlflowGke.Build.Google;
+
 namespace MlflowGke.Build.Settings;
 
-/// <summary>Every setting the suite reads, in the order the settings table prints them.</summary>
+/// <summary>
+/// Every setting the suite reads, in the order the settings table prints them: one definition each, with its parser
+/// and what applies when it is not given. A new setting is a constant here and one line in <see cref="All"/>.
+/// </summary>
 public static class SettingNames
 {
     public const string ProjectId = "PROJECT_ID";
@@ -30,30 +35,30 @@ public static class SettingNames
 
     public static IReadOnlyList<SettingDefinition> All { get; } =
     [
-        new(ProjectId, "Google Cloud project ID."),
-        new(Region, "Region of the cluster, the Artifact Registry and the Cloud SQL instance."),
-        new(ClusterName, "GKE cluster name."),
-        new(KubeContext, "kubeconfig context to deploy to.", "gke_PROJECT_ID_REGION_CLUSTER_NAME"),
-        new(Namespace, "Kubernetes namespace.", "mlflow"),
-        new(Database, "Database path: in-cluster or cloud-sql.", "cloud-sql when CLOUDSQL_INSTANCE_NAME is set, else in-cluster"),
-        new(BucketNameMlflow, "GCS bucket for artifacts (name or gs://name)."),
-        new(CloudSqlInstanceName, "Cloud SQL instance: PROJECT:REGION:INSTANCE, or INSTANCE (expanded with PROJECT_ID and REGION)."),
-        new(CloudSqlEngine, "Cloud SQL engine: postgres or mysql.", "postgres"),
-        new(CloudSqlPrivateIp, "Connect the Cloud SQL proxy over private IP (true/false).", "false"),
-        new(MlflowServiceAccountId, "Account ID of MLflow's Google service account (the part before @)."),
-        new(ResourceSuffix, "Suffix of the Cloud SQL proxy's Google service account, mlflow-csql-proxy-SUFFIX."),
-        new(ArtifactRegistryRepository, "Artifact Registry repository of the default image repository.", "mlflow"),
-        new(ImageRepository, "Image repository.", "REGION-docker.pkg.dev/PROJECT_ID/ARTIFACT_REGISTRY_REPOSITORY/mlflow"),
-        new(ImageTag, "Image tag.", "a digest of the image's build inputs"),
-        new(ImageContext, "Docker build context of the MLflow image.", "deployment/mlflow-image"),
-        new(Dockerfile, "Dockerfile of the MLflow image.", "IMAGE_CONTEXT/Dockerfile"),
-        new(DatabaseUser, "Cloud SQL built-in user MLflow connects as; CreateDatabase creates it when absent.", "mlflow"),
-        new(DatabasePassword, "Password of DB_USER; set when CreateDatabase creates the user, and put into the cluster Secret.", IsSecret: true),
-        new(GoogleRetryDelay, "First delay of Google API retries (e.g. 1s, 200ms); the longer waits scale with it.", "1s"),
-        new(WaitTimeout, "How long WaitReady waits for rollouts (e.g. 600s, 10m).", "10m"),
-        new(MlflowUrl, "URL of the MLflow server for Verify, when it is exposed (http or https).", "kubectl port-forward svc/mlflow"),
-        new(DeleteData, "Allow deleting the in-cluster PostgreSQL volume (true/false).", "false"),
-        new(Plan, "Read state and print every change, change nothing (true/false; --plan alone means true).", "false"),
+        new(ProjectId, "Google Cloud project ID.", SettingRules.ProjectId),
+        new(Region, "Region of the cluster, the Artifact Registry and the Cloud SQL instance.", SettingRules.Region),
+        new(ClusterName, "GKE cluster name.", SettingRules.ClusterName),
+        new(KubeContext, "kubeconfig context to deploy to.", SettingParser.Text, SettingDefault.Template("gke_{PROJECT_ID}_{REGION}_{CLUSTER_NAME}")),
+        new(Namespace, "Kubernetes namespace.", SettingRules.Namespace, SettingDefault.Value("mlflow")),
+        new(Database, "Database path: in-cluster or cloud-sql.", SettingParser.Choice(("in-cluster", DatabasePath.InCluster), ("cloud-sql", DatabasePath.CloudSql)), SettingDefault.Computed("cloud-sql when CLOUDSQL_INSTANCE_NAME is set, else in-cluster", settings => settings.IsSet(CloudSqlInstanceName) ? "cloud-sql" : "in-cluster")),
+        new(BucketNameMlflow, "GCS bucket for artifacts (name or gs://name).", SettingRules.Bucket),
+        new(CloudSqlInstanceName, "Cloud SQL instance: PROJECT:REGION:INSTANCE, or INSTANCE (expanded with PROJECT_ID and REGION).", SettingRules.CloudSqlInstance),
+        new(CloudSqlEngine, "Cloud SQL engine: postgres or mysql.", SettingParser.Choice(("postgres", Settings.CloudSqlEngine.Postgres), ("mysql", Settings.CloudSqlEngine.MySql)), SettingDefault.Value("postgres")),
+        new(CloudSqlPrivateIp, "Connect the Cloud SQL proxy over private IP (true/false).", SettingParser.Flag, SettingDefault.Value("false")),
+        new(MlflowServiceAccountId, "Account ID of MLflow's Google service account (the part before @).", SettingRules.ServiceAccountId),
+        new(ResourceSuffix, "Suffix of the Cloud SQL proxy's Google service account, mlflow-csql-proxy-SUFFIX.", SettingRules.ResourceSuffix),
+        new(ArtifactRegistryRepository, "Artifact Registry repository of the default image repository.", SettingRules.RepositoryId, SettingDefault.Value("mlflow")),
+        new(ImageRepository, "Image repository.", SettingRules.ImageRepository, SettingDefault.Template("{REGION}-docker.pkg.dev/{PROJECT_ID}/{ARTIFACT_REGISTRY_REPOSITORY}/mlflow")),
+        new(ImageTag, "Image tag.", SettingRules.ImageTag, SettingDefault.Behaviour("a digest of the image's build inputs")),
+        new(ImageContext, "Docker build context of the MLflow image.", SettingParser.Text, SettingDefault.Value("deployment/mlflow-image")),
+        new(Dockerfile, "Dockerfile of the MLflow image.", SettingParser.Text, SettingDefault.Template("{IMAGE_CONTEXT}/Dockerfile")),
+        new(DatabaseUser, "Cloud SQL built-in user MLflow connects as; CreateDatabase creates it when absent.", SettingRules.DatabaseUser, SettingDefault.Value("mlflow")),
+        new(DatabasePassword, "Password of DB_USER; set when CreateDatabase creates the user, and put into the cluster Secret.", SettingParser.Text, IsSecret: true),
+        new(GoogleRetryDelay, "First delay of Google API retries (e.g. 1s, 200ms); the longer waits scale with it.", SettingParser.Duration(TimeSpan.FromMilliseconds(1), GoogleRetryOptions.LongestFirstDelay), SettingDefault.Value("1s")),
+        new(WaitTimeout, "How long WaitReady waits for rollouts (e.g. 600s, 10m).", SettingParser.Duration(TimeSpan.FromSeconds(1), TimeSpan.FromHours(24)), SettingDefault.Value("10m")),
+        new(MlflowUrl, "URL of the MLflow server for Verify, when it is exposed (http or https).", SettingRules.HttpUrl, SettingDefault.Behaviour("kubectl port-forward svc/mlflow")),
+        new(DeleteData, "Allow deleting the in-cluster PostgreSQL volume (true/false).", SettingParser.Flag, SettingDefault.Value("false")),
+        new(Plan, "Read state and print every change, change nothing (true/false; --plan alone means true).", SettingParser.Flag, SettingDefault.Value("false")),
     ];
 
     public static SettingDefinition Get(string name) => All.Single(definition => definition.Name == name);

@@ -33,14 +33,13 @@ public sealed class VerifyTask : AsyncFrostingTask<BuildContext>
 
     private static DiagnosisFacts DiagnosisFactsFor(DeploySettings settings, MlflowEndpoint endpoint)
     {
-        bool IsSet(string name) => settings.Resolved.Any(setting => setting.Definition.Name == name && setting.Value != null);
         return new DiagnosisFacts(
             endpoint.Description,
             endpoint.ThroughPortForward,
             endpoint.HostHeader,
             settings.Namespace,
             settings.Database,
-            IsSet(SettingNames.BucketNameMlflow) ? settings.BucketName : null,
-            IsSet(SettingNames.MlflowServiceAccountId) && IsSet(SettingNames.ProjectId) ? settings.MlflowServiceAccountEmail : null);
+            settings.IsSet(SettingNames.BucketNameMlflow) ? settings.BucketName : null,
+            settings.IsSet(SettingNames.MlflowServiceAccountId) && settings.IsSet(SettingNames.ProjectId) ? settings.MlflowServiceAccountEmail : null);
     }
 }

@@ -61,7 +61,7 @@ public static class GoogleTestSetup
 
     public static DeploySettings DeploySettingsOf(Dictionary<string, string> values)
     {
-        var settings = new DeploySettings(SettingNames.All.Select(definition => new ResolvedSetting(definition, values.GetValueOrDefault(definition.Name), "test")).ToList());
+        var settings = TestSettings.Parse(values);
         Assert.That(settings.Errors, Is.Empty);
         return settings;
     }

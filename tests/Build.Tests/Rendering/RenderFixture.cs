@@ -55,7 +55,7 @@ public sealed record RenderCase(string Name, IReadOnlyDictionary<string, string>
 
     public DeploySettings Settings()
     {
-        var settings = new DeploySettings(SettingNames.All.Select(definition => new ResolvedSetting(definition, Values.GetValueOrDefault(definition.Name), "test")).ToList());
+        var settings = TestSettings.Parse(Values);
         Assert.That(settings.Errors.Select(error => error.Message), Is.Empty, "the case's settings are valid");
         return settings;
     }

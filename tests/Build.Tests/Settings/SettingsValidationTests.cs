@@ -21,7 +21,7 @@ public sealed class SettingsValidationTests
         new object[] { "--database=sqlite", "DATABASE='sqlite': expected one of in-cluster, cloud-sql" },
         new object[] { "--cloudsql-engine=oracle", "CLOUDSQL_ENGINE='oracle': expected one of postgres, mysql" },
         new object[] { "--resource-suffix=much-too-long-suffix", "RESOURCE_SUFFIX='much-too-long-suffix'" },
-        new object[] { "--wait-timeout=soon", "WAIT_TIMEOUT='soon': expected a positive duration" },
+        new object[] { "--wait-timeout=soon", "WAIT_TIMEOUT='soon': expected a duration from 1s to 24h" },
         new object[] { "--plan=maybe", "PLAN='maybe': expected true or false" },
     ];
 

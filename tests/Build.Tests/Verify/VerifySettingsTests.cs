@@ -12,7 +12,7 @@ public sealed class VerifySettingsTests
         Assert.Multiple(() =>
         {
             Assert.That(result.ExitCode, Is.EqualTo(2), result.ToString);
-            Assert.That(result.All, Does.Contain("KUBE_CONTEXT is required: give the kube context, or PROJECT_ID, REGION and CLUSTER_NAME to derive gke_PROJECT_REGION_CLUSTER, or set MLFLOW_URL instead."));
+            Assert.That(result.All, Does.Contain("KUBE_CONTEXT is required: give it, or set PROJECT_ID, REGION and CLUSTER_NAME to derive gke_PROJECT_ID_REGION_CLUSTER_NAME, or set MLFLOW_URL instead."));
         });
     }
 

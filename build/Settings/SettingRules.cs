@@ -1,0 +1,109 @@
+using System.Text.RegularExpressions;
+
+namespace MlflowGke.Build.Settings;
+
+/// <summary>The parsers of settings whose rules are more than a pattern, and the patterns they share.</summary>
+public static partial class SettingRules
+{
+    public const string ProxyServiceAccountPrefix = "mlflow-csql-proxy-";
+
+    public static SettingParser ProjectId { get; } = SettingParser.Pattern(ProjectIdPattern(), "a project ID has 6 to 30 lowercase letters, digits or hyphens, starts with a letter and does not end with a hyphen");
+
+    public static SettingParser Region { get; } = SettingParser.Pattern(RegionPattern(), "a region looks like europe-west1 or us-central1");
+
+    public static SettingParser ClusterName { get; } = SettingParser.Pattern(ClusterNamePattern(), "a cluster name has up to 40 lowercase letters, digits or hyphens and starts with a letter");
+
+    public static SettingParser ServiceAccountId { get; } = SettingParser.Pattern(ServiceAccountIdPattern(), "a service account ID has 6 to 30 characters, [a-z][-a-z0-9]*[a-z0-9] (the part before @, not the e-mail)");
+
+    public static SettingParser ResourceSuffix { get; } = SettingParser.Pattern(ResourceSuffixPattern(), $"the suffix has 1 to 12 lowercase letters, digits or hyphens, so that {ProxyServiceAccountPrefix}SUFFIX stays within 30 characters");
+
+    public static SettingParser Namespace { get; } = SettingParser.Pattern(DnsLabelPattern(), "a namespace is a DNS label: up to 63 lowercase letters, digits or hyphens, starting and ending with a letter or digit");
+
+    public static SettingParser RepositoryId { get; } = SettingParser.Pattern(DnsLabelPattern(), "a repository ID has lowercase letters, digits and hyphens");
+
+    public static SettingParser ImageRepository { get; } = SettingParser.Pattern(ImageRepositoryPattern(), "an image repository looks like REGISTRY[:PORT]/PATH/NAME in lowercase, without a tag");
+
+    public static SettingParser ImageTag { get; } = SettingParser.Pattern(ImageTagPattern(), "a tag has up to 128 letters, digits, '_', '.' or '-' and does not start with '.' or '-'");
+
+    public static SettingParser DatabaseUser { get; } = SettingParser.Pattern(DatabaseUserPattern(), "a database user has up to 32 lowercase letters, digits or '_' and starts with a letter or '_'");
+
+    /// <summary>An absolute http(s) URL without credentials, which would otherwise be printed in the logs.</summary>
+    public static SettingParser HttpUrl { get; } = new((value, _) =>
+        !Uri.TryCreate(value, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)
+            ? SettingParse.Fail("expected an absolute http or https URL such as https://mlflow.example.com or http://127.0.0.1:5000")
+            : url.UserInfo.Length > 0
+                ? SettingParse.Fail("give the URL without credentials (user:password@); they would be printed in the logs")
+                : SettingParse.Ok(url));
+
+    /// <summary>A bucket name, or gs://name; the value is the name alone.</summary>
+    public static SettingParser Bucket { get; } = new((value, _) =>
+    {
+        var name = value.StartsWith("gs://", StringComparison.Ordinal) ? value["gs://".Length..].TrimEnd('/') : value;
+        if (name.Contains('/'))
+        {
+            return SettingParse.Fail($"give the bucket only, without a path (for example gs://{name[..name.IndexOf('/')]}); the suite chooses the path inside it");
+        }
+
+        return !BucketPattern().IsMatch(name) || name.StartsWith("goog", StringComparison.Ordinal) || name.Contains("google") || name.Contains("..")
+            ? SettingParse.Fail("a bucket name has 3 to 63 lowercase letters, digits, '-', '_' or '.', starts and ends with a letter or digit, and neither starts with 'goog' nor contains 'google'")
+            : SettingParse.Ok(name);
+    });
+
+    /// <summary>PROJECT:REGION:INSTANCE, or a bare instance name expanded with PROJECT_ID and REGION.</summary>
+    public static SettingParser CloudSqlInstance { get; } = new((value, settings) =>
+    {
+        var parts = value.Split(':');
+        if (parts.Length == 1 && value.Count(c => c == '.') == 2)
+        {
+            var dotted = value.Split('.');
+            return SettingParse.Fail($"a connection name uses colons, not dots: {dotted[0]}:{dotted[1]}:{dotted[2]}");
+        }
+
+        if (parts.Length == 3 && ProjectIdPattern().IsMatch(parts[0]) && RegionPattern().IsMatch(parts[1]) && InstancePattern().IsMatch(parts[2]))
+        {
+            return SettingParse.Ok(new CloudSqlInstance(parts[0], parts[1], parts[2]));
+        }
+
+        if (parts.Length == 1 && InstancePattern().IsMatch(value))
+        {
+            return settings.Get(SettingNames.ProjectId) is string project && settings.Get(SettingNames.Region) is string region
+                ? SettingParse.Ok(new CloudSqlInstance(project, region, value))
+                : SettingParse.Fail("a bare instance name needs PROJECT_ID and REGION to expand to PROJECT:REGION:INSTANCE; set them or give the full connection name");
+        }
+
+        return SettingParse.Fail("expected PROJECT:REGION:INSTANCE (for example my-project:europe-west1:mlflow-db) or a bare instance name");
+    });
+
+    [GeneratedRegex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$")]
+    private static partial Regex ProjectIdPattern();
+
+    [GeneratedRegex("^[a-z]+-[a-z]+[0-9]+$")]
+    private static partial Regex RegionPattern();
+
+    [GeneratedRegex("^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$")]
+    private static partial Regex ClusterNamePattern();
+
+    [GeneratedRegex("^[a-z][-a-z0-9]{4,28}[a-z0-9]$")]
+    private static partial Regex ServiceAccountIdPattern();
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,10}[a-z0-9])?$")]
+    private static partial Regex ResourceSuffixPattern();
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
+    private static partial Regex DnsLabelPattern();
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$")]
+    private static partial Regex BucketPattern();
+
+    [GeneratedRegex("^[a-z]([-a-z0-9]{0,96}[a-z0-9])?$")]
+    private static partial Regex InstancePattern();
+
+    [GeneratedRegex("^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")]
+    private static partial Regex ImageRepositoryPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")]
+    private static partial Regex ImageTagPattern();
+
+    [GeneratedRegex("^[a-z_][a-z0-9_]{0,31}$")]
+    private static partial Regex DatabaseUserPattern();
+}
