@@ -28,6 +28,9 @@ public interface IMlflowApi
 
     Task<MlflowRunData> GetRunDataAsync(string runId, CancellationToken cancellationToken);
 
+    /// <summary><c>GET metrics/get-history</c>: every value logged for the metric, oldest first.</summary>
+    Task<IReadOnlyList<double>> GetMetricHistoryAsync(string runId, string metricKey, CancellationToken cancellationToken);
+
     /// <summary><c>PUT mlflow-artifacts/artifacts/PATH</c>: the server writes to its artifact destination (the bucket).</summary>
     Task UploadArtifactAsync(string path, byte[] content, CancellationToken cancellationToken);
 

@@ -19,6 +19,9 @@ public sealed class MlflowRestClient : IMlflowApi
     private const string Artifacts = "api/2.0/mlflow-artifacts/artifacts/";
     private const int DetailLength = 600;
 
+    // MLflow 3.x reads an absent max_results as 0 and answers an empty history: always send it.
+    private const int MetricHistoryLimit = 1000;
+
     private readonly HttpClient _http;
     private readonly ResiliencePipeline<HttpResponseMessage> _retry;
 
@@ -106,6 +109,14 @@ public sealed class MlflowRestClient : IMlflowApi
         var parameters = (data?["params"]?.AsArray() ?? []).ToDictionary(item => Text(item!, "key"), item => Text(item!, "value"));
         var metrics = (data?["metrics"]?.AsArray() ?? []).ToDictionary(item => Text(item!, "key"), item => item!["value"]!.GetValue<double>());
         return new MlflowRunData(parameters, metrics);
+    }
+
+    public async Task<IReadOnlyList<double>> GetMetricHistoryAsync(string runId, string metricKey, CancellationToken cancellationToken)
+    {
+        var path = $"{Api}metrics/get-history?run_id={Uri.EscapeDataString(runId)}&metric_key={Uri.EscapeDataString(metricKey)}&max_results={MetricHistoryLimit}";
+        using var response = await SendAsync(HttpMethod.Get, path, null, cancellationToken);
+        var metrics = (await ReadJsonAsync(response, path, cancellationToken))["metrics"]?.AsArray() ?? [];
+        return metrics.Select(metric => metric!["value"]!.GetValue<double>()).ToList();
     }
 
     public async Task UploadArtifactAsync(string path, byte[] content, CancellationToken cancellationToken)

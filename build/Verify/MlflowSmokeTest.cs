@@ -81,19 +81,24 @@ public sealed class MlflowSmokeTest(IMlflowApi api, SmokeTestDiagnosis diagnosis
         {
             await api.LogParameterAsync(run.RunId, ParameterKey, ParameterValue, cancellationToken);
             await api.LogMetricAsync(run.RunId, MetricKey, MetricValue, now, cancellationToken);
-            return await api.GetRunDataAsync(run.RunId, cancellationToken);
+            return (Run: await api.GetRunDataAsync(run.RunId, cancellationToken), History: await api.GetMetricHistoryAsync(run.RunId, MetricKey, cancellationToken));
         });
-        if (data.Parameters.GetValueOrDefault(ParameterKey) != ParameterValue)
+        if (data.Run.Parameters.GetValueOrDefault(ParameterKey) != ParameterValue)
         {
             throw diagnosis.RunDataMissing($"parameter {ParameterKey}");
         }
 
-        if (data.Metrics.GetValueOrDefault(MetricKey, double.NaN) is not MetricValue)
+        if (data.Run.Metrics.GetValueOrDefault(MetricKey, double.NaN) is not MetricValue)
         {
             throw diagnosis.RunDataMissing($"metric {MetricKey}");
         }
 
-        Passed(SmokeStep.LogParameterAndMetric, $"{ParameterKey}={ParameterValue}, {MetricKey}={MetricValue.ToString(CultureInfo.InvariantCulture)}, read back from the database");
+        if (!data.History.SequenceEqual([MetricValue]))
+        {
+            throw diagnosis.MetricHistoryMissing(MetricKey, data.History);
+        }
+
+        Passed(SmokeStep.LogParameterAndMetric, $"{ParameterKey}={ParameterValue}, {MetricKey}={MetricValue.ToString(CultureInfo.InvariantCulture)}, read back from the database with the metric's history");
         if (!run.ArtifactUri.StartsWith("mlflow-artifacts:", StringComparison.Ordinal))
         {
             log.Warning(

@@ -36,6 +36,10 @@ public sealed class SmokeTestDiagnosis(DiagnosisFacts facts)
     public VerifyFailedException RunDataMissing(string what) =>
         new($"Verify failed while {SmokeStep.LogParameterAndMetric.Describe()}: the server accepted the {what} but runs/get does not return it, so the tracking database did not store it. Read {MlflowLogs}.");
 
+    public VerifyFailedException MetricHistoryMissing(string key, IReadOnlyList<double> history) =>
+        new($"Verify failed while {SmokeStep.LogParameterAndMetric.Describe()}: runs/get returns the metric {key} but metrics/get-history answers "
+            + $"[{string.Join(", ", history.Select(value => value.ToString(System.Globalization.CultureInfo.InvariantCulture)))}] instead of its one logged value. Read {MlflowLogs}.");
+
     private static bool Mentions(MlflowApiException error, params string[] words) =>
         words.Any(word => error.Detail.Contains(word, StringComparison.OrdinalIgnoreCase));
 

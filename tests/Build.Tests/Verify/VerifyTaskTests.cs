@@ -38,11 +38,13 @@ public sealed class VerifyTaskTests
                 "POST /api/2.0/mlflow/runs/log-parameter",
                 "POST /api/2.0/mlflow/runs/log-metric",
                 "GET /api/2.0/mlflow/runs/get",
+                "GET /api/2.0/mlflow/metrics/get-history",
                 $"PUT {artifactPath}",
                 $"GET {artifactPath}",
                 "POST /api/2.0/mlflow/runs/delete",
             }));
             Assert.That(requests[1].Query, Is.EqualTo($"?experiment_name={MlflowSmokeTest.ExperimentName}"));
+            Assert.That(requests[7].Query, Does.Contain($"metric_key={MlflowSmokeTest.MetricKey}").And.Contain("max_results="), "without max_results MLflow 3.x answers an empty history");
             Assert.That(requests[^1].BodyText, Does.Contain(run.Id));
             Assert.That(run.ExperimentId, Is.EqualTo(experiment.Id));
             Assert.That(run.Deleted, Is.True, "the run is deleted at the end");

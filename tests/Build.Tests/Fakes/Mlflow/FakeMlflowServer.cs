@@ -196,6 +196,9 @@ public sealed class FakeMlflowServer : IAsyncDisposable
             ("GET", Api + "runs/get") => _runs.TryGetValue(query["run_id"].ToString(), out var found)
                 ? Ok(new JsonObject { ["run"] = found.ToJson() })
                 : Error(404, "RESOURCE_DOES_NOT_EXIST", $"Run '{query["run_id"]}' not found"),
+            ("GET", Api + "metrics/get-history") => _runs.TryGetValue(query["run_id"].ToString(), out var run)
+                ? MetricHistory(run, query["metric_key"].ToString(), query["max_results"].ToString())
+                : Error(404, "RESOURCE_DOES_NOT_EXIST", $"Run '{query["run_id"]}' not found"),
             ("POST", Api + "runs/delete") => WithRun(body, run =>
             {
                 run.Deleted = true;
@@ -299,7 +302,23 @@ public sealed class FakeMlflowServer : IAsyncDisposable
         }
 
         run.Metrics[key] = body["value"]!.GetValue<double>();
+        run.MetricHistory.TryAdd(key, []);
+        run.MetricHistory[key].Add(run.Metrics[key]);
         return Ok();
+    }
+
+    /// <summary>As MLflow 3.x: an absent max_results is read as 0 and the history comes back empty (protobuf JSON omits the empty list).</summary>
+    private static IResult MetricHistory(FakeRun run, string key, string maxResults)
+    {
+        var limit = int.TryParse(maxResults, out var parsed) ? parsed : 0;
+        var values = run.MetricHistory.GetValueOrDefault(key) ?? [];
+        var answer = new JsonObject();
+        if (limit > 0 && values.Count > 0)
+        {
+            answer["metrics"] = new JsonArray([.. values.Take(limit).Select(value => (JsonNode)new JsonObject { ["key"] = key, ["value"] = value, ["step"] = 0 })]);
+        }
+
+        return Ok(answer);
     }
 
     private IResult UploadArtifact(string path, byte[] content)
@@ -352,6 +371,9 @@ public sealed class FakeRun(string id, string experimentId, string name, long st
     public Dictionary<string, string> Parameters { get; } = [];
 
     public Dictionary<string, double> Metrics { get; } = [];
+
+    /// <summary>Every value logged per metric key, in order.</summary>
+    public Dictionary<string, List<double>> MetricHistory { get; } = [];
 
     public JsonObject ToJson() => new()
     {
