@@ -1,0 +1,28 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace MlflowGke.Build.Tests.RealMlflow;
+
+/// <summary>
+/// The only things swapped when a pod runs locally: the database server (host, port, and the test's own database)
+/// inside a backend URI, and a <c>gs://</c> artifact destination, which becomes a <c>file://</c> folder.
+/// Everything else — driver, user, password, query — stays exactly as the pod would see it.
+/// </summary>
+public sealed partial class LocalEndpoints(string databaseHost, int databasePort, string databaseName, string artifactFolder)
+{
+    public string ArtifactFolder { get; } = artifactFolder;
+
+    public string Redirect(string value)
+    {
+        var redirected = DatabaseUri().Replace(value, match =>
+            $"{match.Groups["prefix"].Value}{databaseHost}:{databasePort.ToString(CultureInfo.InvariantCulture)}/{databaseName}{match.Groups["rest"].Value}");
+        return redirected.StartsWith("gs://", StringComparison.Ordinal)
+            ? $"file://{Path.Combine(ArtifactFolder, redirected["gs://".Length..])}"
+            : redirected;
+    }
+
+    // The user information is matched greedily up to the last '@', so an unencoded password holding '@', ':' or '/'
+    // still leaves the real host in place (and reaches the server as broken as the pod would send it).
+    [GeneratedRegex(@"(?<prefix>\b(?:postgresql|postgres|mysql)(?:\+\w+)?://(?:.*@)?)(?<host>[^@/:?#\s]+)(?::\d+)?/(?<database>[^/?#\s]*)(?<rest>.*)$")]
+    private static partial Regex DatabaseUri();
+}

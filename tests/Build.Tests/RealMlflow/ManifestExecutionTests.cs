@@ -1,0 +1,129 @@
+using System.Net;
+using MlflowGke.Build.Tests.Support;
+using MlflowGke.Build.Verify;
+
+namespace MlflowGke.Build.Tests.RealMlflow;
+
+/// <summary>
+/// The workloads exactly as Apply sent them, run as local processes against the real MLflow and a real PostgreSQL:
+/// only the database server and the artifact bucket are local ones (<see cref="LocalEndpoints"/>).
+/// </summary>
+[TestFixture("in-cluster")]
+[Category(RealMlflowRequirement.Category)]
+[Category("Kubectl")]
+public sealed class ManifestExecutionTests(string database)
+{
+    /// <summary>DB_PASSWORD on the cloud-sql path: every character that means something in a URI, a shell or SQL.</summary>
+    public const string CloudSqlPassword = "p@ss:w/rd#50%&?=+! \"'x";
+
+    private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(5);
+    private AppliedMlflow _applied = null!;
+    private Task<LocalRollout>? _running;
+
+    [OneTimeSetUp]
+    public async Task ApplyAsync() => _applied = await AppliedMlflow.ApplyAsync(database, CloudSqlPassword);
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        if (_running is { IsCompletedSuccessfully: true })
+        {
+            await _running.Result.DisposeAsync();
+        }
+
+        if (_applied != null)
+        {
+            await _applied.DisposeAsync();
+        }
+    }
+
+    [Test]
+    public async Task A_second_rollout_on_an_initialised_database_becomes_healthy()
+    {
+        // Given
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        var initialised = await _applied.CreateInitialisedDatabaseAsync();
+        await (await _applied.RollOutAsync(initialised, 1, timeout.Token)).DisposeAsync();
+
+        // When
+        await using var second = await _applied.RollOutAsync(initialised, 1, timeout.Token);
+
+        // Then
+        await AssertServesTrackingApiAsync(second.Pods.Single());
+    }
+
+    [TestCase("localhost:{port}")]
+    [TestCase("127.0.0.1:{port}")]
+    [TestCase("mlflow:5000")]
+    [TestCase("mlflow.mlflow:5000")]
+    [TestCase("mlflow.mlflow.svc:5000")]
+    [TestCase("mlflow.mlflow.svc.cluster.local:5000")]
+    public async Task The_tracking_api_accepts_the_port_forward_and_in_cluster_host_names(string host)
+    {
+        // Given
+        var pod = (await RunningServerAsync()).Pods.Single();
+
+        // When
+        var experiment = await ApiAs(pod, host.Replace("{port}", pod.BaseAddress.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal))
+            .GetExperimentByNameAsync("Default", CancellationToken.None);
+
+        // Then
+        Assert.That(experiment?.Name, Is.EqualTo("Default"));
+    }
+
+    [Test]
+    public async Task The_tracking_api_refuses_a_foreign_host_with_403()
+    {
+        // Given
+        var pod = (await RunningServerAsync()).Pods.Single();
+        using var http = new HttpClient { BaseAddress = pod.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "api/2.0/mlflow/experiments/get-by-name?experiment_name=Default") { Headers = { Host = "evil.example" } };
+
+        // When
+        using var response = await http.SendAsync(request);
+
+        // Then
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), await response.Content.ReadAsStringAsync());
+    }
+
+    [Test]
+    public async Task Verify_passes_against_the_real_server_and_the_artifact_reaches_the_bucket()
+    {
+        // Given
+        var pod = (await RunningServerAsync()).Pods.Single();
+
+        // When
+        var verify = await new BuildProcess().RunAsync("--target=Verify", $"--mlflow-url={pod.BaseAddress}");
+
+        // Then
+        Assert.Multiple(() =>
+        {
+            Assert.That(verify.ExitCode, Is.Zero, verify.ToString());
+            Assert.That(Directory.GetFiles(_applied.ArtifactFolder, MlflowSmokeTest.ArtifactFile, SearchOption.AllDirectories), Is.Not.Empty, "the server wrote the artifact to its destination");
+        });
+    }
+
+    /// <summary>One server for the tests that only talk to it: a rollout on a database MLflow initialised.</summary>
+    private Task<LocalRollout> RunningServerAsync() => _running ??= StartServerAsync();
+
+    private async Task<LocalRollout> StartServerAsync()
+    {
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        return await _applied.RollOutAsync(await _applied.CreateInitialisedDatabaseAsync(), 1, timeout.Token);
+    }
+
+    private static MlflowRestClient ApiAs(LocalPod pod, string host) =>
+        new(new HttpClient { BaseAddress = pod.BaseAddress, Timeout = TimeSpan.FromSeconds(30) }, host);
+
+    private static async Task AssertServesTrackingApiAsync(LocalPod pod)
+    {
+        var api = ApiAs(pod, pod.BaseAddress.Authority);
+        var health = await api.GetHealthAsync(CancellationToken.None);
+        var experiment = await api.GetExperimentByNameAsync("Default", CancellationToken.None);
+        Assert.Multiple(() =>
+        {
+            Assert.That(health, Is.EqualTo((200, "OK")));
+            Assert.That(experiment?.Name, Is.EqualTo("Default"), pod.Output);
+        });
+    }
+}
