@@ -105,7 +105,11 @@ public sealed class AppliedMlflow : IAsyncDisposable
 
     /// <summary>A rollout as the cluster would do it after Apply: every Job Apply made runs to completion, then <paramref name="replicas"/> pods of the MLflow Deployment start at once.</summary>
     public Task<LocalRollout> RollOutAsync(string databaseName, int replicas, CancellationToken cancellationToken) =>
-        LocalRollout.StartAsync(Kubelet(databaseName), Objects, Namespace, replicas, cancellationToken);
+        LocalRollout.StartAsync(Kubelet(databaseName), Objects, Namespace, replicas, jobCopies: 1, cancellationToken);
+
+    /// <summary>Only the Jobs Apply made, each as <paramref name="copies"/> pods at once (two rollouts racing); no server starts.</summary>
+    public Task<LocalRollout> RunJobsAsync(string databaseName, int copies, CancellationToken cancellationToken) =>
+        LocalRollout.StartAsync(Kubelet(databaseName), Objects, Namespace, replicas: 0, copies, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

@@ -31,13 +31,19 @@ public sealed class LocalRollout : IAsyncDisposable
     /// <summary>The command lines of every process the rollout started (Jobs included) and of those still running.</summary>
     public IReadOnlyList<string> CommandLines() => [.. _jobPods.Concat(_pods).SelectMany(pod => pod.CommandLines())];
 
-    public static async Task<LocalRollout> StartAsync(LocalKubelet kubelet, AppliedObjects objects, string ns, int replicas, CancellationToken cancellationToken)
+    /// <param name="replicas">How many server pods start at once; 0 runs only the Jobs.</param>
+    /// <param name="jobCopies">How many pods of each Job run at once, as when two rollouts race.</param>
+    public static async Task<LocalRollout> StartAsync(LocalKubelet kubelet, AppliedObjects objects, string ns, int replicas, int jobCopies, CancellationToken cancellationToken)
     {
         var rollout = new LocalRollout();
         try
         {
-            await rollout.RunJobsAsync(kubelet, objects, ns, cancellationToken);
-            await rollout.StartPodsAsync(kubelet, objects, ns, replicas, cancellationToken);
+            await rollout.RunJobsAsync(kubelet, objects, ns, jobCopies, cancellationToken);
+            if (replicas > 0)
+            {
+                await rollout.StartPodsAsync(kubelet, objects, ns, replicas, cancellationToken);
+            }
+
             return rollout;
         }
         catch
@@ -55,15 +61,16 @@ public sealed class LocalRollout : IAsyncDisposable
         }
     }
 
-    private async Task RunJobsAsync(LocalKubelet kubelet, AppliedObjects objects, string ns, CancellationToken cancellationToken)
+    private async Task RunJobsAsync(LocalKubelet kubelet, AppliedObjects objects, string ns, int copies, CancellationToken cancellationToken)
     {
         foreach (var job in objects.All("Job", ns))
         {
             var name = job["metadata"]!["name"]!.GetValue<string>();
             var clock = Stopwatch.StartNew();
-            var pod = await kubelet.StartPodAsync($"{name}-local", job["spec"]!["template"]!.AsObject(), ns, objects, cancellationToken);
-            _jobPods.Add(pod);
-            await pod.WaitForCompletionAsync(JobTimeout, cancellationToken);
+            await StartAllAsync(
+                _jobPods,
+                Enumerable.Range(1, copies).Select(copy => kubelet.StartPodAsync($"{name}-local-{copy}", job["spec"]!["template"]!.DeepClone().AsObject(), ns, objects, cancellationToken)));
+            await Task.WhenAll(_jobPods.Select(pod => pod.WaitForCompletionAsync(JobTimeout, cancellationToken)));
             _jobDurations[name] = clock.Elapsed;
         }
     }
@@ -72,19 +79,24 @@ public sealed class LocalRollout : IAsyncDisposable
     {
         var template = objects.Get("Deployment", ns, DeploymentName)["spec"]!["template"]!.AsObject();
         var clock = Stopwatch.StartNew();
-        var starts = Enumerable.Range(1, replicas)
-            .Select(index => kubelet.StartPodAsync($"{DeploymentName}-local-{index}", template.DeepClone().AsObject(), ns, objects, cancellationToken))
-            .ToList();
+        await StartAllAsync(
+            _pods,
+            Enumerable.Range(1, replicas).Select(index => kubelet.StartPodAsync($"{DeploymentName}-local-{index}", template.DeepClone().AsObject(), ns, objects, cancellationToken)));
+        await Task.WhenAll(_pods.Select(pod => pod.WaitReadyAsync(ReadyTimeout, cancellationToken)));
+        StartDuration = clock.Elapsed;
+    }
+
+    /// <summary>Starts the pods at once and keeps every one that started (to be disposed), even when another failed.</summary>
+    private static async Task StartAllAsync(List<LocalPod> started, IEnumerable<Task<LocalPod>> starting)
+    {
+        var starts = starting.ToList();
         try
         {
             await Task.WhenAll(starts);
         }
         finally
         {
-            _pods.AddRange(starts.Where(start => start.IsCompletedSuccessfully).Select(start => start.Result));
+            started.AddRange(starts.Where(start => start.IsCompletedSuccessfully).Select(start => start.Result));
         }
-
-        await Task.WhenAll(_pods.Select(pod => pod.WaitReadyAsync(ReadyTimeout, cancellationToken)));
-        StartDuration = clock.Elapsed;
     }
 }

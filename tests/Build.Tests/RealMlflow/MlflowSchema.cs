@@ -24,6 +24,12 @@ public static class MlflowSchema
                 print(connection.execute(sqlalchemy.text("SELECT version_num FROM alembic_version")).scalar())
         """)).Trim();
 
+    /// <summary>The newest revision this MLflow's migrations know: where a migrated database must be.</summary>
+    public static async Task<string> HeadRevisionAsync(MlflowInstallation mlflow) => (await PythonAsync(mlflow, string.Empty, """
+        from mlflow.store.db.utils import _get_latest_schema_revision
+        print(_get_latest_schema_revision())
+        """)).Trim();
+
     /// <summary>Runs a script with the URI in the environment (never on a command line); returns its standard output.</summary>
     private static async Task<string> PythonAsync(MlflowInstallation mlflow, string uri, string script)
     {
