@@ -1,26 +1,69 @@
 using Cake.Core;
+using Cake.Core.Diagnostics;
 using Cake.Frosting;
 using MlflowGke.Build.Changes;
+using MlflowGke.Build.Docker;
+using MlflowGke.Build.Google;
 using MlflowGke.Build.Image;
+using MlflowGke.Build.Kubernetes;
+using MlflowGke.Build.Rendering;
 using MlflowGke.Build.Settings;
+using MlflowGke.Build.Verify;
 
 namespace MlflowGke.Build;
 
-public sealed class BuildContext : FrostingContext
+/// <summary>
+/// The run's settings, topology and change gate, and the one place that wires the clients: each is created on first
+/// use and shared by every task of the run. The folders that talk to docker, Google or Kubernetes never see this class.
+/// </summary>
+public sealed class BuildContext : FrostingContext, IDisposable
 {
+    private static readonly TimeSpan RegistryRequestTimeout = TimeSpan.FromSeconds(30);
     private readonly TaskSkipReasons _skipReasons;
+    private readonly Lazy<KubectlTool> _kubectl;
+    private readonly Lazy<KubernetesSteps> _kubernetes;
+    private readonly Lazy<GoogleSteps> _google;
+    private readonly Lazy<HttpClient> _registryHttp = new(() => new HttpClient { Timeout = RegistryRequestTimeout });
+    private readonly Lazy<RegistryClient> _registry;
+    private readonly Lazy<ImagePublisher> _images;
+    private readonly Lazy<ImageResolver> _imageResolver;
 
     public BuildContext(ICakeContext context, TaskSkipReasons skipReasons)
         : base(context)
     {
         _skipReasons = skipReasons;
         Settings = new DeploySettings(ResolvedSetting.ResolveAll(context.Arguments, context.Environment, context.Configuration));
+        Topology = new Topology(Settings);
         Changes = new ChangeGate(Settings.IsPlan, context.Log);
+        _kubectl = new(() => new KubectlTool(FileSystem, Environment, ProcessRunner, Tools));
+        _kubernetes = new(() => new KubernetesSteps(_kubectl.Value, ClusterTarget.From(Settings), Changes, Log));
+        _google = new(() => new GoogleSteps(CreateGoogleCloud(), Changes, Log));
+        _registry = new(() => new RegistryClient(_registryHttp.Value, new DockerConfigCredentials(this), Log));
+        _images = new(() => new ImagePublisher(new DockerCli(this), _registry.Value, ImageSource.From(this, Settings), () => SourceRevision.Read(this), Log, RetryPolicy.Push));
+
+        // The image steps may have hashed the build context in this run already; their source is reused, not hashed again.
+        _imageResolver = new(() => new ImageResolver(_registry.Value, _images.Value.Source.Image, Settings.IsPlan, Log));
     }
 
     public DeploySettings Settings { get; }
 
+    /// <summary>What this run deploys on its database path; read it instead of branching on the path.</summary>
+    public Topology Topology { get; }
+
     public ChangeGate Changes { get; }
+
+    public KubernetesSteps Kubernetes => _kubernetes.Value;
+
+    public GoogleSteps Google => _google.Value;
+
+    /// <summary>BuildImage's and PushImage's work, on the image the settings and build inputs name.</summary>
+    public ImagePublisher Images => _images.Value;
+
+    public ImageResolver ImageResolver => _imageResolver.Value;
+
+    public ManifestRenderer Renderer => field ??= new ManifestRenderer(Settings, Topology, new KubectlKustomize(FileSystem, Environment, ProcessRunner, Tools), Log, Environment.WorkingDirectory);
+
+    public KubectlPortForward PortForward => field ??= new KubectlPortForward(_kubectl.Value);
 
     /// <summary>The image pinned by digest, once a step has pushed or resolved it; for the closing summary only.</summary>
     public ImageReference? DeployedImage { get; set; }
@@ -34,5 +77,41 @@ public sealed class BuildContext : FrostingContext
         }
 
         return condition;
+    }
+
+    /// <summary>Criteria of a step that only reads or waits: in plan mode it prints what it would do and is reported as planned.</summary>
+    public bool UnlessPlan(string wouldDo)
+    {
+        if (!Settings.IsPlan)
+        {
+            return true;
+        }
+
+        Log.Information("PLAN would {0}", wouldDo);
+        _skipReasons.RecordPlanned(wouldDo);
+        return false;
+    }
+
+    public void Dispose()
+    {
+        if (_google.IsValueCreated)
+        {
+            _google.Value.Api.Dispose();
+        }
+
+        if (_registryHttp.IsValueCreated)
+        {
+            _registryHttp.Value.Dispose();
+        }
+    }
+
+    /// <summary>Endpoints and credentials from the environment (the one place that reads them), retry delays from settings.</summary>
+    private GoogleCloud CreateGoogleCloud()
+    {
+        Log.Verbose("Google API endpoints:");
+        var endpoints = GoogleEndpoints.FromEnvironment(Environment, Log);
+        var token = GoogleAccessToken.FromEnvironment(Environment);
+        Log.Verbose("Google credentials: {0}", token);
+        return new GoogleCloud(endpoints, token, new GoogleRetryOptions(Settings.GoogleRetryDelay));
     }
 }

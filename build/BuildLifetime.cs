@@ -9,11 +9,11 @@ using MlflowGke.Build.Settings;
 namespace MlflowGke.Build;
 
 /// <summary>Prints the settings, validates them and runs the preflight checks for the tasks about to run, and summarises the changes at the end.</summary>
-public sealed class BuildLifetime : FrostingLifetime<BuildContext>
+public sealed class BuildLifetime : AsyncFrostingLifetime<BuildContext>
 {
     private IReadOnlyList<string> _tasks = [];
 
-    public override void Setup(BuildContext context, ISetupContext info)
+    public override async Task SetupAsync(BuildContext context, ISetupContext info)
     {
         _tasks = info.TasksToExecute.Select(task => task.Name).ToList();
         PrintSettings(context);
@@ -29,7 +29,7 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
             throw new SettingsException(errors);
         }
 
-        DeployPreflight.RunAsync(context, TaskTypes(taskNames), CancellationToken.None).GetAwaiter().GetResult();
+        await DeployPreflight.RunAsync(context, TaskTypes(taskNames), CancellationToken.None);
 
         if (context.Settings.IsPlan)
         {

@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using System.Text.Json.Nodes;
-using Cake.Core;
 using Cake.Core.Diagnostics;
 
 namespace MlflowGke.Build.Docker;
@@ -25,13 +24,7 @@ public sealed class RegistryClient(HttpClient http, IRegistryCredentials credent
         "application/vnd.oci.image.manifest.v1+json",
     ];
 
-    // One client for the process, as HttpClient is meant to be used; registry reads are short.
-    private static readonly HttpClient SharedHttp = new() { Timeout = TimeSpan.FromSeconds(30) };
-
     private readonly RetryPolicy _retry = retry ?? RetryPolicy.Read;
-
-    /// <summary>A client with docker's credentials and the default read retries.</summary>
-    public static RegistryClient For(ICakeContext context) => new(SharedHttp, new DockerConfigCredentials(context), context.Log);
 
     public async Task<string?> GetDigestAsync(string repository, string tag, CancellationToken cancellationToken)
     {

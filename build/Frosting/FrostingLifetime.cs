@@ -41,3 +41,30 @@ public abstract class FrostingTaskLifetime<TContext> : IFrostingTaskLifetime
 
     void IFrostingTaskLifetime.Teardown(ICakeContext context, ITaskTeardownContext info) => Teardown((TContext)context, info);
 }
+
+/// <summary>
+/// A lifetime whose setup awaits (reads a registry, a cluster). Not part of Cake.Frosting (see README.md): Cake's
+/// setup step is synchronous, so the host awaits <see cref="SetupAsync"/> just before the engine starts and replays
+/// its outcome in Cake's setup step: a failure there stops the run, and teardown still runs, as with Cake's own setup.
+/// </summary>
+public abstract class AsyncFrostingLifetime<TContext> : IFrostingLifetime, IAsyncFrostingSetup
+    where TContext : ICakeContext
+{
+    public abstract Task SetupAsync(TContext context, ISetupContext info);
+
+    public abstract void Teardown(TContext context, ITeardownContext info);
+
+    Task IAsyncFrostingSetup.SetupAsync(ICakeContext context, ISetupContext info) => SetupAsync((TContext)context, info);
+
+    // The host has awaited SetupAsync before the engine calls this.
+    void IFrostingLifetime.Setup(ICakeContext context, ISetupContext info)
+    {
+    }
+
+    void IFrostingLifetime.Teardown(ICakeContext context, ITeardownContext info) => Teardown((TContext)context, info);
+}
+
+internal interface IAsyncFrostingSetup
+{
+    Task SetupAsync(ICakeContext context, ISetupContext info);
+}

@@ -7,7 +7,7 @@ namespace MlflowGke.Build.Google;
 /// <summary>MLflow's database and built-in user in an existing Cloud SQL instance, created when missing.</summary>
 public sealed class CloudSqlDatabase(ISqlAdminApi sql, GoogleRetry retry, ChangeGate changes, ICakeLog log)
 {
-    public const string DatabaseName = "mlflowdb";
+    public const string DatabaseName = CloudSqlTarget.DatabaseName;
 
     public async Task EnsureAsync(DeploySettings settings, CancellationToken cancellationToken)
     {

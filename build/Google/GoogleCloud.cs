@@ -1,6 +1,3 @@
-using Cake.Core;
-using Cake.Core.Diagnostics;
-
 namespace MlflowGke.Build.Google;
 
 /// <summary>The Google API clients of one run, sharing an HttpClient, the credentials and the retry policy.</summary>
@@ -12,6 +9,7 @@ public sealed class GoogleCloud : IDisposable
     public GoogleCloud(GoogleEndpoints endpoints, IGoogleAccessToken token, GoogleRetryOptions retryOptions)
     {
         _http = new HttpClient { Timeout = RequestTimeout };
+        Token = token;
         Retry = new GoogleRetry(retryOptions);
         var client = new GoogleRestClient(_http, token, Retry);
         Iam = new IamApi(client, endpoints.Iam);
@@ -27,15 +25,8 @@ public sealed class GoogleCloud : IDisposable
 
     public GoogleRetry Retry { get; }
 
-    /// <summary>Endpoints and credentials from the environment (the one place that reads them), retry delays from settings.</summary>
-    public static GoogleCloud Create(BuildContext context)
-    {
-        context.Log.Verbose("Google API endpoints:");
-        var endpoints = GoogleEndpoints.FromEnvironment(context.Environment, context.Log);
-        var token = GoogleAccessToken.FromEnvironment(context.Environment);
-        context.Log.Verbose("Google credentials: {0}", token);
-        return new GoogleCloud(endpoints, token, new GoogleRetryOptions(context.Settings.GoogleRetryDelay));
-    }
+    /// <summary>The credentials every call uses; the preflight asks it for a token before the first task.</summary>
+    public IGoogleAccessToken Token { get; }
 
     public void Dispose() => _http.Dispose();
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Cake.Core.Diagnostics;
 using MlflowGke.Build.Docker;
@@ -9,8 +8,6 @@ namespace MlflowGke.Build.Image;
 /// <summary>The work of BuildImage and PushImage: what the registry has, building with cache and labels, pushing with retries.</summary>
 public sealed partial class ImagePublisher(IDockerImages docker, IRegistryClient registry, ImageSource source, Func<SourceRevision> readRevision, ICakeLog log, RetryPolicy pushRetry)
 {
-    // One per run: BuildImage and PushImage share the hashed context, the git revision and the registry answer.
-    private static readonly ConditionalWeakTable<BuildContext, ImagePublisher> PerRun = [];
     private readonly Lazy<SourceRevision> _revision = new(readRevision);
     private IReadOnlyList<string>? _tags;
     private string? _registryDigest;
@@ -21,11 +18,19 @@ public sealed partial class ImagePublisher(IDockerImages docker, IRegistryClient
     /// <summary>Every tag the image gets: the commit tag (clean checkouts only), the cache tag, and last the content tag.</summary>
     public IReadOnlyList<string> Tags => _tags ??= [.. new[] { _revision.Value.CommitTag, ImageSource.CacheTag, source.Image.Tag }.OfType<string>().Distinct()];
 
-    public static ImagePublisher For(BuildContext context) =>
-        PerRun.GetValue(context, _ => new ImagePublisher(new DockerCli(context), RegistryClient.For(context), ImageSource.From(context, context.Settings), () => SourceRevision.Read(context), context.Log, RetryPolicy.Push));
+    /// <summary>
+    /// The digest the registry has for the content tag, or null, as <see cref="ReadRegistryAsync"/> read it: the
+    /// preflight reads it before the first task, so BuildImage and PushImage decide whether to run without blocking.
+    /// </summary>
+    public string? RegistryDigest => _registryRead
+        ? _registryDigest
+        : throw new InvalidOperationException("The registry was not read yet: the preflight check ImageRegistry reads it before the first task.");
 
-    /// <summary>The digest the registry has for the content tag, or null; read once per run.</summary>
-    public async Task<string?> RegistryDigestAsync(CancellationToken cancellationToken)
+    /// <summary>The image in the registry pinned by digest, or null when the registry does not have it.</summary>
+    public ImageReference? Pushed => RegistryDigest is { } digest ? source.Image with { Digest = digest } : null;
+
+    /// <summary>Reads the digest the registry has for the content tag, once per run (again only after a push).</summary>
+    public async Task<string?> ReadRegistryAsync(CancellationToken cancellationToken)
     {
         if (!_registryRead)
         {
@@ -76,10 +81,17 @@ public sealed partial class ImagePublisher(IDockerImages docker, IRegistryClient
         });
     }
 
-    /// <summary>Why pushing is not needed, or null when it is: the registry has the content tag with this machine's digest (or this machine has no build of it).</summary>
+    /// <summary>Reads the registry when not read yet, then answers <see cref="PushNotNeededBecause"/>.</summary>
     public async Task<string?> PushNotNeededBecauseAsync(CancellationToken cancellationToken)
     {
-        var remote = await RegistryDigestAsync(cancellationToken);
+        await ReadRegistryAsync(cancellationToken);
+        return PushNotNeededBecause();
+    }
+
+    /// <summary>Why pushing is not needed, or null when it is: the registry has the content tag with this machine's digest (or this machine has no build of it).</summary>
+    public string? PushNotNeededBecause()
+    {
+        var remote = RegistryDigest;
         if (remote == null)
         {
             return null;
@@ -111,7 +123,7 @@ public sealed partial class ImagePublisher(IDockerImages docker, IRegistryClient
         }
 
         _registryRead = false;
-        var digest = await RegistryDigestAsync(cancellationToken) ?? throw new InvalidOperationException($"The registry does not show {source.Image.Tagged} right after the push succeeded.");
+        var digest = await ReadRegistryAsync(cancellationToken) ?? throw new InvalidOperationException($"The registry does not show {source.Image.Tagged} right after the push succeeded.");
         var pinned = source.Image with { Digest = digest };
         log.Information("Pushed {0}: digest {1}; deployments pin {2}", source.Image.Tagged, digest, pinned.Pinned);
         return pinned;

@@ -10,10 +10,6 @@ namespace MlflowGke.Build.Image;
 /// </summary>
 public sealed class ImageResolver(IRegistryClient registry, ImageReference image, bool isPlan, ICakeLog log)
 {
-    // The image steps already hashed the build context in this run; their source is reused rather than hashed again.
-    public static ImageResolver For(BuildContext context) =>
-        new(RegistryClient.For(context), ImagePublisher.For(context).Source.Image, context.Settings.IsPlan, context.Log);
-
     /// <summary>
     /// <c>repo@sha256:…</c> of the pushed image (<see cref="ImageReference.Pinned"/>). Throws
     /// <see cref="ImageNotPushedException"/> ("run PushImage first") when the registry lacks the tag, except in plan

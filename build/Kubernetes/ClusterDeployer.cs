@@ -9,11 +9,11 @@ namespace MlflowGke.Build.Kubernetes;
 /// <summary>
 /// Applies a rendered manifest (one multi-document YAML file) to the namespace.
 /// Server-side apply with field manager mlflow-gke-deploy, rather than client-side apply: the server merges by
-/// each field's owner, so fields another manager set (Annotate's Workload Identity annotation, an autoscaler's
-/// replicas) survive an Apply without the manifest repeating them, there is no last-applied annotation to drift,
+/// each field's owner, so fields another manager set (Annotate's Workload Identity annotation, which the manifests
+/// never carry, or an autoscaler's replicas) survive an Apply, there is no last-applied annotation to drift,
 /// and `kubectl diff --server-side` answers "what would change" with the server's own defaulting.
 /// </summary>
-public sealed class ClusterDeployer(IKubectl kubectl, ChangeGate changes, ICakeLog log)
+public sealed class ClusterDeployer(IKubectl kubectl, ServiceAccountAnnotator annotator, DatabaseCredentials credentials, ChangeGate changes, ICakeLog log)
 {
     // Kinds the manifests create and a path switch may leave behind, with the label every suite object carries.
     private const string PrunableKinds = "deployments.apps,statefulsets.apps,services,networkpolicies.networking.k8s.io,serviceaccounts,configmaps";
@@ -22,8 +22,8 @@ public sealed class ClusterDeployer(IKubectl kubectl, ChangeGate changes, ICakeL
 
     public async Task ApplyAsync(FilePath manifest, DatabasePath database, DatabaseLogin login, bool deleteData, CancellationToken cancellationToken = default)
     {
-        var namespaceExists = await new ServiceAccountAnnotator(kubectl, changes, log).EnsureNamespaceAsync(cancellationToken);
-        await new DatabaseCredentials(kubectl, changes, log).EnsureAsync(login, cancellationToken);
+        var namespaceExists = await annotator.EnsureNamespaceAsync(cancellationToken);
+        await credentials.EnsureAsync(login, cancellationToken);
         var wanted = await kubectl.NamesAsync(Manifest("create", manifest).Append("--dry-run=client"), cancellationToken);
         await RemoveAsync(wanted, $"not part of the {database.ToSettingValue()} path", deleteData, cancellationToken);
 

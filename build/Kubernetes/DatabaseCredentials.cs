@@ -9,15 +9,6 @@ using MlflowGke.Build.Settings;
 
 namespace MlflowGke.Build.Kubernetes;
 
-/// <summary>The database login MLflow uses; a null password means "generate one when the Secret is created".</summary>
-public sealed record DatabaseLogin(string User, string? Password)
-{
-    /// <summary>In-cluster PostgreSQL gets a generated password; Cloud SQL uses DB_USER/DB_PASSWORD, the user CreateDatabase made.</summary>
-    public static DatabaseLogin For(DeploySettings settings) => settings.Database == DatabasePath.CloudSql
-        ? new(settings.DatabaseUser, settings.DatabasePassword)
-        : new(settings.DatabaseUser, null);
-}
-
 /// <summary>
 /// The Secret mlflow-db-credentials (keys username, password). With a generated password it is created once and then
 /// left alone: never overwritten, never printed. With a password from the settings (Cloud SQL) the settings are the

@@ -25,13 +25,16 @@ public sealed class KubectlTool(IFileSystem fileSystem, ICakeEnvironment environ
 {
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
 
-    public static ProcessArgumentBuilder Render(KubectlSettings settings, ProcessArgumentBuilder arguments)
+    public static ProcessArgumentBuilder Render(KubectlSettings settings, ProcessArgumentBuilder arguments) =>
+        Targeting(settings, new ProcessArgumentBuilder().Append($"--request-timeout={(int)RequestTimeout.TotalSeconds}s"), arguments);
+
+    /// <summary>--context and --namespace, then <paramref name="arguments"/>: without a request timeout, for commands that run until stopped.</summary>
+    public static ProcessArgumentBuilder Targeting(KubectlSettings settings, params ProcessArgumentBuilder[] arguments)
     {
         var builder = new ProcessArgumentBuilder()
             .AppendSwitchQuoted("--context", "=", settings.Context)
-            .AppendSwitchQuoted("--namespace", "=", settings.Namespace)
-            .Append($"--request-timeout={(int)RequestTimeout.TotalSeconds}s");
-        foreach (var argument in arguments)
+            .AppendSwitchQuoted("--namespace", "=", settings.Namespace);
+        foreach (var argument in arguments.SelectMany(part => part))
         {
             builder.Append(argument);
         }
@@ -50,6 +53,10 @@ public sealed class KubectlTool(IFileSystem fileSystem, ICakeEnvironment environ
         process.WaitForExit();
         return new KubectlResult(process.GetExitCode(), string.Join('\n', process.GetStandardOutput()), string.Join('\n', process.GetStandardError()));
     }
+
+    /// <summary>Starts kubectl and returns at once, for a command that runs until stopped (port-forward): no request timeout.</summary>
+    public IProcess Start(KubectlSettings settings, ProcessArgumentBuilder arguments, ProcessSettings processSettings) =>
+        RunProcess(settings, Targeting(settings, arguments), processSettings);
 
     protected override string GetToolName() => "kubectl";
 

@@ -1,36 +1,34 @@
-using MlflowGke.Build.Settings;
+using Cake.Core.Diagnostics;
+using MlflowGke.Build.Changes;
 
 namespace MlflowGke.Build.Kubernetes;
 
-/// <summary>The Kubernetes steps wired to one build: kubectl on the configured context and namespace.</summary>
+/// <summary>The Kubernetes steps of one run: kubectl on the configured context and namespace, and the steps that use it.</summary>
 public sealed class KubernetesSteps
 {
-    private KubernetesSteps(BuildContext context)
+    public KubernetesSteps(KubectlTool tool, ClusterTarget target, ChangeGate changes, ICakeLog log)
     {
-        Target = ClusterTarget.From(context.Settings);
-        var tool = new KubectlTool(context.FileSystem, context.Environment, context.ProcessRunner, context.Tools);
-        Kubectl = new Kubectl(tool, new KubectlSettings { Context = Target.Context, Namespace = Target.Namespace }, context.Log);
-        Annotator = new ServiceAccountAnnotator(Kubectl, context.Changes, context.Log);
-        Deployer = new ClusterDeployer(Kubectl, context.Changes, context.Log);
-        Waiter = new RolloutWaiter(Kubectl, context.Log, TimeSpan.FromSeconds(1));
+        Target = target;
+        Kubectl = new Kubectl(tool, new KubectlSettings { Context = target.Context, Namespace = target.Namespace }, log);
+        Guard = new ContextGuard(Kubectl);
+        Annotator = new ServiceAccountAnnotator(Kubectl, changes, log);
+        Credentials = new DatabaseCredentials(Kubectl, changes, log);
+        Deployer = new ClusterDeployer(Kubectl, Annotator, Credentials, changes, log);
+        Waiter = new RolloutWaiter(Kubectl, log, TimeSpan.FromSeconds(1));
     }
 
     public ClusterTarget Target { get; }
 
     public IKubectl Kubectl { get; }
 
+    /// <summary>Run by the preflight before the first task: every step after it talks to the cluster the settings name.</summary>
+    public ContextGuard Guard { get; }
+
     public ServiceAccountAnnotator Annotator { get; }
+
+    public DatabaseCredentials Credentials { get; }
 
     public ClusterDeployer Deployer { get; }
 
     public RolloutWaiter Waiter { get; }
-
-    /// <summary>Steps for the build's cluster, after the context guard confirmed it is the cluster the settings name.</summary>
-    public static async Task<KubernetesSteps> ConnectAsync(BuildContext context)
-    {
-        var steps = new KubernetesSteps(context);
-        await new ContextGuard(steps.Kubectl).VerifyAsync(steps.Target);
-        return steps;
-    }
-
 }

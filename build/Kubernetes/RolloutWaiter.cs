@@ -8,17 +8,6 @@ using MlflowGke.Build.Settings;
 
 namespace MlflowGke.Build.Kubernetes;
 
-/// <summary>A workload whose rollout WaitReady waits for.</summary>
-public sealed record Workload(string Kind, string Name)
-{
-    public string Resource => $"{Kind.ToLowerInvariant()}.apps/{Name}";
-
-    /// <summary>mlflow and its database: PostgreSQL in-cluster, the Cloud SQL Auth Proxy on cloud-sql (never PostgreSQL there).</summary>
-    public static IReadOnlyList<Workload> For(DatabasePath database) => database == DatabasePath.CloudSql
-        ? [new("Deployment", "cloudsql-proxy"), new("Deployment", "mlflow")]
-        : [new("StatefulSet", "postgres"), new("Deployment", "mlflow")];
-}
-
 /// <summary>The rollout did not and will not complete; the message carries the reason, the pod's events and its logs.</summary>
 public sealed class RolloutFailedException(string message) : Exception(message);
 

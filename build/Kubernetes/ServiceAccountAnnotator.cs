@@ -1,25 +1,14 @@
 using System.Text.Json.Nodes;
 using Cake.Core.Diagnostics;
 using MlflowGke.Build.Changes;
-using MlflowGke.Build.Settings;
 
 namespace MlflowGke.Build.Kubernetes;
 
-/// <summary>A Kubernetes service account and the Google service account its pods act as (Workload Identity).</summary>
-public sealed record WorkloadIdentity(string ServiceAccount, string GoogleServiceAccountEmail)
-{
-    public const string Annotation = "iam.gke.io/gcp-service-account";
-
-    /// <summary>mlflow on every path; the Cloud SQL proxy's own account on cloud-sql.</summary>
-    public static IReadOnlyList<WorkloadIdentity> For(DeploySettings settings) => settings.Database == DatabasePath.CloudSql
-        ? [new("mlflow", settings.MlflowServiceAccountEmail), new("mlflow-cloudsql-proxy", settings.ProxyServiceAccountEmail)]
-        : [new("mlflow", settings.MlflowServiceAccountEmail)];
-}
-
 /// <summary>
 /// The namespace and the service accounts exist and carry the Workload Identity annotation before any pod
-/// uses them. Written by server-side apply under field manager <see cref="FieldManager"/>: the annotation is
-/// then owned by this step, and Apply (field manager mlflow-gke-deploy, manifests without it) never removes it.
+/// uses them. Written by server-side apply under field manager <see cref="FieldManager"/>: this step is the one writer
+/// of <see cref="Topology.WorkloadIdentityAnnotation"/>; the manifests Apply applies never carry it, so Apply neither
+/// sets nor removes it.
 /// </summary>
 public sealed class ServiceAccountAnnotator(IKubectl kubectl, ChangeGate changes, ICakeLog log)
 {
@@ -38,16 +27,18 @@ public sealed class ServiceAccountAnnotator(IKubectl kubectl, ChangeGate changes
         return !changes.IsPlan;
     }
 
-    public async Task EnsureAsync(IReadOnlyList<WorkloadIdentity> identities, CancellationToken cancellationToken = default)
+    public async Task EnsureAsync(IReadOnlyList<ServiceAccountPair> pairs, CancellationToken cancellationToken = default)
     {
         await EnsureNamespaceAsync(cancellationToken);
-        foreach (var identity in identities)
+        foreach (var pair in pairs)
         {
-            var live = await kubectl.GetAsync("serviceaccount", identity.ServiceAccount, cancellationToken);
-            var current = live?["metadata"]?["annotations"]?[WorkloadIdentity.Annotation]?.GetValue<string>();
-            if (current == identity.GoogleServiceAccountEmail)
+            var serviceAccount = pair.KubernetesServiceAccount;
+            var email = pair.Google.Email;
+            var live = await kubectl.GetAsync("serviceaccount", serviceAccount, cancellationToken);
+            var current = live?["metadata"]?["annotations"]?[Topology.WorkloadIdentityAnnotation]?.GetValue<string>();
+            if (current == email)
             {
-                log.Information("serviceaccount {0}/{1} already acts as {2}.", kubectl.Namespace, identity.ServiceAccount, identity.GoogleServiceAccountEmail);
+                log.Information("serviceaccount {0}/{1} already acts as {2}.", kubectl.Namespace, serviceAccount, email);
                 continue;
             }
 
@@ -57,14 +48,14 @@ public sealed class ServiceAccountAnnotator(IKubectl kubectl, ChangeGate changes
                 ["kind"] = "ServiceAccount",
                 ["metadata"] = new JsonObject
                 {
-                    ["name"] = identity.ServiceAccount,
+                    ["name"] = serviceAccount,
                     ["namespace"] = kubectl.Namespace,
-                    ["annotations"] = new JsonObject { [WorkloadIdentity.Annotation] = identity.GoogleServiceAccountEmail },
+                    ["annotations"] = new JsonObject { [Topology.WorkloadIdentityAnnotation] = email },
                 },
             };
             var verb = live == null ? "create" : "annotate";
             await changes.MakeAsync(
-                $"{verb} serviceaccount {kubectl.Namespace}/{identity.ServiceAccount} with {WorkloadIdentity.Annotation}={identity.GoogleServiceAccountEmail}",
+                $"{verb} serviceaccount {kubectl.Namespace}/{serviceAccount} with {Topology.WorkloadIdentityAnnotation}={email}",
                 () => kubectl.ApplyAsync(item, FieldManager, cancellationToken));
         }
     }

@@ -10,6 +10,9 @@ public enum PreflightCheck
 
     /// <summary>Google credentials give an access token (<see cref="Google.GoogleAccessToken"/>).</summary>
     GoogleCredentials,
+
+    /// <summary>The image registry answers, and what it has for the image's content tag is read once for the image steps' criteria.</summary>
+    ImageRegistry,
 }
 
 /// <summary>Marks a task whose access <see cref="DeployPreflight"/> checks when the task is about to run; with <see cref="OnlyOn"/>, on that database path only.</summary>

@@ -13,18 +13,15 @@ namespace MlflowGke.Build.Rendering;
 public sealed class ManifestRenderer
 {
     private readonly DeploySettings _settings;
+    private readonly Topology _topology;
     private readonly IKustomize _kustomize;
     private readonly ICakeLog _log;
     private readonly DirectoryPath _repositoryRoot;
 
-    public ManifestRenderer(BuildContext context)
-        : this(context.Settings, new KubectlKustomize(context.FileSystem, context.Environment, context.ProcessRunner, context.Tools), context.Log, context.Environment.WorkingDirectory)
-    {
-    }
-
-    internal ManifestRenderer(DeploySettings settings, IKustomize kustomize, ICakeLog log, DirectoryPath repositoryRoot)
+    public ManifestRenderer(DeploySettings settings, Topology topology, IKustomize kustomize, ICakeLog log, DirectoryPath repositoryRoot)
     {
         _settings = settings;
+        _topology = topology;
         _kustomize = kustomize;
         _log = log;
         _repositoryRoot = repositoryRoot;
@@ -38,16 +35,16 @@ public sealed class ManifestRenderer
     public async Task<FilePath> RenderAsync(ImageReference image)
     {
         var mlflowFolder = _repositoryRoot.Combine("deployment/mlflow");
-        var overlay = mlflowFolder.Combine(GeneratedKustomization.OverlayOf(_settings.Database));
+        var overlay = mlflowFolder.Combine(_topology.Overlay);
         if (!File.Exists(overlay.CombineWithFilePath("kustomization.yaml").FullPath))
         {
             throw new InvalidOperationException($"The overlay {overlay.FullPath} does not exist: run the build from the repository root (the folder holding deployment/).");
         }
 
-        var folder = OutputRoot.MakeAbsolute(_repositoryRoot).Combine(_settings.Database.ToSettingValue());
+        var folder = OutputRoot.MakeAbsolute(_repositoryRoot).Combine(_topology.Database.ToSettingValue());
         Directory.CreateDirectory(folder.FullPath);
         var relativeMlflowFolder = System.IO.Path.GetRelativePath(folder.FullPath, mlflowFolder.FullPath).Replace('\\', '/');
-        await File.WriteAllTextAsync(folder.CombineWithFilePath("kustomization.yaml").FullPath, GeneratedKustomization.For(_settings, image, relativeMlflowFolder));
+        await File.WriteAllTextAsync(folder.CombineWithFilePath("kustomization.yaml").FullPath, GeneratedKustomization.For(_settings, _topology, image, relativeMlflowFolder));
 
         var output = _kustomize.Build(folder);
         foreach (var warning in output.Warnings)

@@ -1,5 +1,4 @@
 using Cake.Frosting;
-using MlflowGke.Build.Kubernetes;
 using MlflowGke.Build.Preflight;
 using MlflowGke.Build.Settings;
 
@@ -15,7 +14,6 @@ public sealed class AnnotateTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)
     {
-        var kubernetes = await KubernetesSteps.ConnectAsync(context);
-        await kubernetes.Annotator.EnsureAsync(WorkloadIdentity.For(context.Settings));
+        await context.Kubernetes.Annotator.EnsureAsync(context.Topology.ServiceAccounts);
     }
 }

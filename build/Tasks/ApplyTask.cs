@@ -1,8 +1,5 @@
 using Cake.Frosting;
-using MlflowGke.Build.Image;
-using MlflowGke.Build.Kubernetes;
 using MlflowGke.Build.Preflight;
-using MlflowGke.Build.Rendering;
 using MlflowGke.Build.Settings;
 
 namespace MlflowGke.Build.Tasks;
@@ -17,9 +14,8 @@ public sealed class ApplyTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)
     {
-        var kubernetes = await KubernetesSteps.ConnectAsync(context);
-        var image = context.DeployedImage = await ImageResolver.For(context).ResolvePushedAsync();
-        var manifest = await new ManifestRenderer(context).RenderAsync(image);
-        await kubernetes.Deployer.ApplyAsync(manifest, context.Settings.Database, DatabaseLogin.For(context.Settings), context.Settings.DeleteData);
+        var image = context.DeployedImage = await context.ImageResolver.ResolvePushedAsync();
+        var manifest = await context.Renderer.RenderAsync(image);
+        await context.Kubernetes.Deployer.ApplyAsync(manifest, context.Topology.Database, context.Topology.DatabaseLogin, context.Settings.DeleteData);
     }
 }

@@ -1,5 +1,4 @@
 using Cake.Frosting;
-using MlflowGke.Build.Google;
 using MlflowGke.Build.Preflight;
 using MlflowGke.Build.Settings;
 
@@ -16,9 +15,6 @@ public sealed class BindWorkloadIdentityTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)
     {
-        using var google = GoogleCloud.Create(context);
-        var bindings = new IamBindings(google.Retry, context.Changes, context.Log);
-        var workloadIdentity = new WorkloadIdentity(google.Iam, google.ResourceManager, bindings, context.Changes, context.Log);
-        await workloadIdentity.BindAsync(context.Settings, CancellationToken.None);
+        await context.Google.WorkloadIdentity.BindAsync(context.Topology.ServiceAccounts, context.Settings.Namespace, CancellationToken.None);
     }
 }

@@ -1,5 +1,5 @@
 using Cake.Frosting;
-using MlflowGke.Build.Image;
+using MlflowGke.Build.Preflight;
 using MlflowGke.Build.Settings;
 
 namespace MlflowGke.Build.Tasks;
@@ -7,18 +7,15 @@ namespace MlflowGke.Build.Tasks;
 [TaskName("BuildImage")]
 [TaskDescription("Builds the MLflow image, tagged by a digest of its build inputs; skips when the registry has that tag.")]
 [RequiresSettings(SettingNames.ImageRepository)]
+[Preflight(PreflightCheck.ImageRegistry)]
 public sealed class BuildImageTask : AsyncFrostingTask<BuildContext>
 {
-    public override bool ShouldRun(BuildContext context)
-    {
-        var publisher = ImagePublisher.For(context);
-        var digest = publisher.RegistryDigestAsync(CancellationToken.None).GetAwaiter().GetResult();
-        return context.ShouldRun(digest == null, $"the registry already has {publisher.Source.Image.Tag} ({digest})");
-    }
+    public override bool ShouldRun(BuildContext context) =>
+        context.ShouldRun(context.Images.RegistryDigest == null, $"the registry already has {context.Images.Source.Image.Tag} ({context.Images.RegistryDigest})");
 
     public override Task RunAsync(BuildContext context)
     {
-        var publisher = ImagePublisher.For(context);
+        var publisher = context.Images;
         return context.Changes.MakeAsync(
             $"build {publisher.Source.Image.Tagged} from {publisher.Source.ContextDirectory}",
             () => publisher.BuildAsync(DateTimeOffset.UtcNow, CancellationToken.None));

@@ -1,5 +1,4 @@
 using Cake.Frosting;
-using MlflowGke.Build.Google;
 using MlflowGke.Build.Preflight;
 using MlflowGke.Build.Settings;
 
@@ -14,12 +13,7 @@ namespace MlflowGke.Build.Tasks;
 public sealed class CreateDatabaseTask : AsyncFrostingTask<BuildContext>
 {
     public override bool ShouldRun(BuildContext context) =>
-        context.ShouldRun(context.Settings.Database == DatabasePath.CloudSql, "runs on the cloud-sql path only");
+        context.ShouldRun(context.Topology.CloudSql != null, "runs on the cloud-sql path only");
 
-    public override async Task RunAsync(BuildContext context)
-    {
-        using var google = GoogleCloud.Create(context);
-        var database = new CloudSqlDatabase(google.SqlAdmin, google.Retry, context.Changes, context.Log);
-        await database.EnsureAsync(context.Settings, CancellationToken.None);
-    }
+    public override Task RunAsync(BuildContext context) => context.Google.CloudSqlDatabase.EnsureAsync(context.Settings, CancellationToken.None);
 }

@@ -1,6 +1,6 @@
 using Cake.Frosting;
 using MlflowGke.Build.GitHubActions;
-using MlflowGke.Build.Image;
+using MlflowGke.Build.Preflight;
 using MlflowGke.Build.Settings;
 
 namespace MlflowGke.Build.Tasks;
@@ -9,17 +9,18 @@ namespace MlflowGke.Build.Tasks;
 [TaskDescription("Pushes the MLflow image and prints its digest; skips when the registry has the tag with the same digest.")]
 [IsDependentOn(typeof(BuildImageTask))]
 [RequiresSettings(SettingNames.ImageRepository)]
+[Preflight(PreflightCheck.ImageRegistry)]
 public sealed class PushImageTask : AsyncFrostingTask<BuildContext>
 {
     public override bool ShouldRun(BuildContext context)
     {
-        var reason = ImagePublisher.For(context).PushNotNeededBecauseAsync(CancellationToken.None).GetAwaiter().GetResult();
+        var reason = context.Images.PushNotNeededBecause();
         return context.ShouldRun(reason == null, reason ?? string.Empty);
     }
 
     public override Task RunAsync(BuildContext context)
     {
-        var publisher = ImagePublisher.For(context);
+        var publisher = context.Images;
         var tags = string.Join(", ", publisher.Tags);
         return context.Changes.MakeAsync(
             $"push {publisher.Source.Image.Repository} with tags {tags}",
@@ -34,14 +35,11 @@ public sealed class PushImageTask : AsyncFrostingTask<BuildContext>
             return;
         }
 
-        try
+        // Without a push in this run, the registry's digest read before the first task is the pushed image's.
+        context.DeployedImage ??= context.Images.Pushed;
+        if (context.DeployedImage != null)
         {
-            context.DeployedImage ??= ImageResolver.For(context).ResolvePushedAsync().GetAwaiter().GetResult();
             ActionsReport.SetImageOutputs(context, context.DeployedImage);
-        }
-        catch (ImageNotPushedException)
-        {
-            // The push failed; its own error is the one to report.
         }
     }
 }

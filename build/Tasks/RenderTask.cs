@@ -1,7 +1,5 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
-using MlflowGke.Build.Image;
-using MlflowGke.Build.Rendering;
 using MlflowGke.Build.Settings;
 
 namespace MlflowGke.Build.Tasks;
@@ -14,8 +12,8 @@ public sealed class RenderTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)
     {
-        var image = await ImageResolver.For(context).ResolvePushedAsync();
-        var manifest = await new ManifestRenderer(context).RenderAsync(image);
-        context.Log.Information("Rendered the {0} manifest for {1} to {2}", context.Settings.Database.ToSettingValue(), image.Pinned, manifest.FullPath);
+        var image = await context.ImageResolver.ResolvePushedAsync();
+        var manifest = await context.Renderer.RenderAsync(image);
+        context.Log.Information("Rendered the {0} manifest for {1} to {2}", context.Topology.Database.ToSettingValue(), image.Pinned, manifest.FullPath);
     }
 }

@@ -1,6 +1,7 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
 using MlflowGke.Build.Kubernetes;
+using MlflowGke.Build.Preflight;
 using MlflowGke.Build.Settings;
 
 namespace MlflowGke.Build.Tasks;
@@ -8,15 +9,16 @@ namespace MlflowGke.Build.Tasks;
 [TaskName("Teardown")]
 [TaskDescription("Removes what Apply created in the namespace; keeps the PostgreSQL volume and the database Secret unless --delete-data, and never touches Cloud SQL, the bucket or IAM.")]
 [RequiresSettings(SettingNames.KubeContext)]
+[Preflight(PreflightCheck.KubeContext)]
 public sealed class TeardownTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)
     {
-        var kubernetes = await KubernetesSteps.ConnectAsync(context);
+        var kubernetes = context.Kubernetes;
         await kubernetes.Deployer.RemoveAsync([], "teardown", context.Settings.DeleteData);
         if (context.Settings.DeleteData)
         {
-            await new DatabaseCredentials(kubernetes.Kubectl, context.Changes, context.Log).DeleteAsync();
+            await kubernetes.Credentials.DeleteAsync();
         }
         else
         {

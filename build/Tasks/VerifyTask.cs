@@ -12,33 +12,30 @@ public sealed class VerifyTask : AsyncFrostingTask<BuildContext>
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
 
-    // Plan mode is handled here rather than in ShouldRun: a target whose criteria is false fails the whole run.
+    public override bool ShouldRun(BuildContext context) =>
+        context.UnlessPlan($"run the smoke test (create and delete a run in experiment '{MlflowSmokeTest.ExperimentName}') against {context.Settings.MlflowUrl?.ToString() ?? "svc/mlflow through kubectl port-forward"}");
+
     public override async Task RunAsync(BuildContext context)
     {
-        if (context.Settings.IsPlan)
-        {
-            context.Log.Information("PLAN would run the smoke test (create and delete a run in experiment '{0}') against {1}", MlflowSmokeTest.ExperimentName, context.Settings.MlflowUrl?.ToString() ?? "svc/mlflow through kubectl port-forward");
-            return;
-        }
-
+        var settings = context.Settings;
         using var cancellation = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await using var endpoint = await MlflowEndpoint.OpenAsync(context, cancellation.Token);
+        await using var endpoint = await MlflowEndpoint.OpenAsync(settings.MlflowUrl, context.PortForward, settings.KubeContext, settings.Namespace, cancellation.Token);
         context.Log.Information("Verifying MLflow at {0}", endpoint.Description);
         using var http = new HttpClient { BaseAddress = endpoint.BaseAddress, Timeout = RequestTimeout };
-        var diagnosis = new SmokeTestDiagnosis(DiagnosisFactsFor(context.Settings, endpoint));
+        var diagnosis = new SmokeTestDiagnosis(DiagnosisFactsFor(settings, context.Topology, endpoint));
         var result = await new MlflowSmokeTest(new MlflowRestClient(http, endpoint.HostHeader), diagnosis, context.Log, TimeProvider.System)
             .RunAsync(cancellation.Token);
         context.Log.Information("MLflow works end to end: run {0} in experiment {1} logged, stored {2} in the bucket, read it back, and was deleted.", result.RunId, result.ExperimentId, result.ArtifactPath);
     }
 
-    private static DiagnosisFacts DiagnosisFactsFor(DeploySettings settings, MlflowEndpoint endpoint)
+    private static DiagnosisFacts DiagnosisFactsFor(DeploySettings settings, Topology topology, MlflowEndpoint endpoint)
     {
         return new DiagnosisFacts(
             endpoint.Description,
             endpoint.ThroughPortForward,
             endpoint.HostHeader,
             settings.Namespace,
-            settings.Database,
+            topology.DatabaseCheck,
             settings.IsSet(SettingNames.BucketNameMlflow) ? settings.BucketName : null,
             settings.IsSet(SettingNames.MlflowServiceAccountId) && settings.IsSet(SettingNames.ProjectId) ? settings.MlflowServiceAccountEmail : null);
     }

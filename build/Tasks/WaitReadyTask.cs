@@ -1,6 +1,4 @@
-using Cake.Core.Diagnostics;
 using Cake.Frosting;
-using MlflowGke.Build.Kubernetes;
 using MlflowGke.Build.Preflight;
 using MlflowGke.Build.Settings;
 
@@ -13,16 +11,8 @@ namespace MlflowGke.Build.Tasks;
 [Preflight(PreflightCheck.KubeContext)]
 public sealed class WaitReadyTask : AsyncFrostingTask<BuildContext>
 {
-    public override async Task RunAsync(BuildContext context)
-    {
-        var kubernetes = await KubernetesSteps.ConnectAsync(context);
-        var workloads = Workload.For(context.Settings.Database);
-        if (context.Settings.IsPlan)
-        {
-            context.Log.Information("PLAN would wait up to {0} for {1}.", context.Settings.WaitTimeout, string.Join(", ", workloads.Select(workload => workload.Resource)));
-            return;
-        }
+    public override bool ShouldRun(BuildContext context) =>
+        context.UnlessPlan($"wait up to {context.Settings.WaitTimeout} for {string.Join(", ", context.Topology.Workloads.Select(workload => workload.Resource))}");
 
-        await kubernetes.Waiter.WaitAsync(workloads, context.Settings.WaitTimeout);
-    }
+    public override Task RunAsync(BuildContext context) => context.Kubernetes.Waiter.WaitAsync(context.Topology.Workloads, context.Settings.WaitTimeout);
 }

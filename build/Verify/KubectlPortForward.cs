@@ -1,11 +1,11 @@
 using System.Text.RegularExpressions;
 using Cake.Core;
 using Cake.Core.IO;
-using Cake.Core.Tooling;
+using MlflowGke.Build.Kubernetes;
 
 namespace MlflowGke.Build.Verify;
 
-public sealed class KubectlPortForwardSettings : ToolSettings
+public sealed class KubectlPortForwardSettings
 {
     public required string Context { get; init; }
 
@@ -19,20 +19,21 @@ public sealed class KubectlPortForwardSettings : ToolSettings
     public TimeSpan PodRunningTimeout { get; init; } = TimeSpan.FromSeconds(45);
 
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    public KubectlSettings Target => new() { Context = Context, Namespace = Namespace };
 }
 
 /// <summary>
 /// <c>kubectl port-forward RESOURCE :PORT</c> on 127.0.0.1: kubectl picks a free local port and prints it, and the
-/// returned session stops kubectl when disposed.
+/// returned session stops kubectl when disposed. Runs on the suite's one <see cref="KubectlTool"/>.
 /// </summary>
-public sealed partial class KubectlPortForward(IFileSystem fileSystem, ICakeEnvironment environment, IProcessRunner processRunner, IToolLocator tools)
-    : Tool<KubectlPortForwardSettings>(fileSystem, environment, processRunner, tools)
+public sealed partial class KubectlPortForward(KubectlTool kubectl)
 {
     public async Task<PortForwardSession> StartAsync(KubectlPortForwardSettings settings, CancellationToken cancellationToken)
     {
         var forwarded = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         var errors = new List<string>();
-        var process = RunProcess(settings, Arguments(settings), new ProcessSettings
+        var process = kubectl.Start(settings.Target, Arguments(settings), new ProcessSettings
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -75,14 +76,12 @@ public sealed partial class KubectlPortForward(IFileSystem fileSystem, ICakeEnvi
             : $"kubectl port-forward {settings.Resource} did not report a local port within {settings.StartTimeout.TotalSeconds:0} s. {PortForwardFailure.Explain(settings, null, session.Errors)}");
     }
 
-    /// <summary>The command line after "kubectl".</summary>
+    /// <summary>The command line after "kubectl" and its --context and --namespace.</summary>
     public static ProcessArgumentBuilder Arguments(KubectlPortForwardSettings settings) => new ProcessArgumentBuilder()
         .Append("port-forward")
         .AppendQuoted(settings.Resource)
         .Append($":{settings.RemotePort}")
         .Append("--address=127.0.0.1")
-        .AppendSwitchQuoted("--context", "=", settings.Context)
-        .AppendSwitchQuoted("--namespace", "=", settings.Namespace)
         .Append($"--pod-running-timeout={(int)settings.PodRunningTimeout.TotalSeconds}s");
 
     /// <summary>The local port from kubectl's "Forwarding from 127.0.0.1:PORT -> REMOTE" line; null for other lines.</summary>
@@ -94,10 +93,6 @@ public sealed partial class KubectlPortForward(IFileSystem fileSystem, ICakeEnvi
     /// --allowed-hosts lists localhost:5000 only rather than our manifests' localhost:* (any local port).
     /// </summary>
     public static string HostHeader(KubectlPortForwardSettings settings) => $"localhost:{settings.RemotePort}";
-
-    protected override string GetToolName() => "kubectl";
-
-    protected override IEnumerable<string> GetToolExecutableNames() => ["kubectl"];
 
     [GeneratedRegex(@"^Forwarding from 127\.0\.0\.1:(?<port>[0-9]{1,5}) -> ")]
     private static partial Regex ForwardingLine();

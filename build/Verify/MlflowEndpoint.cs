@@ -27,19 +27,18 @@ public sealed class MlflowEndpoint : IAsyncDisposable
 
     public bool ThroughPortForward => _portForward != null;
 
-    public static async Task<MlflowEndpoint> OpenAsync(BuildContext context, CancellationToken cancellationToken)
+    /// <summary><paramref name="mlflowUrl"/> when set; otherwise a port-forward to svc/mlflow in <paramref name="kubeNamespace"/> of <paramref name="kubeContext"/>.</summary>
+    public static async Task<MlflowEndpoint> OpenAsync(Uri? mlflowUrl, KubectlPortForward portForwarder, string? kubeContext, string kubeNamespace, CancellationToken cancellationToken)
     {
-        var settings = context.Settings;
-        if (settings.MlflowUrl is { } url)
+        if (mlflowUrl is { } url)
         {
             var root = url.AbsoluteUri.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/");
             return new MlflowEndpoint(root, root.Authority, $"{root} ({SettingNames.MlflowUrl})", null);
         }
 
-        var kubeContext = settings.KubeContext
+        var context = kubeContext
             ?? throw new InvalidOperationException($"{SettingNames.KubeContext} or {SettingNames.MlflowUrl} is required; the settings check should have said so.");
-        var portForward = await new KubectlPortForward(context.FileSystem, context.Environment, context.ProcessRunner, context.Tools)
-            .StartAsync(new KubectlPortForwardSettings { Context = kubeContext, Namespace = settings.Namespace }, cancellationToken);
+        var portForward = await portForwarder.StartAsync(new KubectlPortForwardSettings { Context = context, Namespace = kubeNamespace }, cancellationToken);
         return new MlflowEndpoint(portForward.Uri, portForward.HostHeader, portForward.Description, portForward);
     }
 

@@ -9,7 +9,8 @@ namespace MlflowGke.Build.Verify;
 /// <param name="HostHeader">The Host header the requests carried.</param>
 /// <param name="Bucket">The artifact bucket, when BUCKET_NAME_MLFLOW is set.</param>
 /// <param name="ServiceAccountEmail">MLflow's Google service account, when MLFLOW_SERVICE_ACCOUNT_ID and PROJECT_ID are set.</param>
-public sealed record DiagnosisFacts(string Server, bool ThroughPortForward, string HostHeader, string Namespace, DatabasePath Database, string? Bucket, string? ServiceAccountEmail);
+/// <param name="DatabaseCheck">What to look at when the database fails (<see cref="Topology.DatabaseCheck"/>).</param>
+public sealed record DiagnosisFacts(string Server, bool ThroughPortForward, string HostHeader, string Namespace, string DatabaseCheck, string? Bucket, string? ServiceAccountEmail);
 
 /// <summary>Turns a failed step into words a user can act on: the likely cause, and the setting, command or target that fixes it.</summary>
 public sealed class SmokeTestDiagnosis(DiagnosisFacts facts)
@@ -94,9 +95,5 @@ public sealed class SmokeTestDiagnosis(DiagnosisFacts facts)
     }
 
     private string DatabaseCause() =>
-        $"the server failed on a tracking call, which stores into its database. "
-        + (facts.Database == DatabasePath.CloudSql
-            ? $"Check the Cloud SQL Auth Proxy (kubectl logs deployment/cloudsql-proxy --namespace {facts.Namespace}; its Google service account needs roles/cloudsql.client) and that the database mlflowdb exists (--target=CreateDatabase)"
-            : $"Check the in-cluster PostgreSQL (kubectl get pods --selector app=postgres --namespace {facts.Namespace})")
-        + $"; {MlflowLogs} names the database error.";
+        $"the server failed on a tracking call, which stores into its database. {facts.DatabaseCheck}; {MlflowLogs} names the database error.";
 }

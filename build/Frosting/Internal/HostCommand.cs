@@ -11,11 +11,11 @@ using Spectre.Console.Cli;
 
 namespace Cake.Frosting.Internal;
 
-internal sealed class HostCommand(HostBlueprint blueprint) : Command<HostCommandSettings>
+internal sealed class HostCommand(HostBlueprint blueprint) : AsyncCommand<HostCommandSettings>
 {
     private const string DefaultTarget = "Default";
 
-    public override int Execute(CommandContext context, HostCommandSettings settings, CancellationToken cancellationToken)
+    public override async Task<int> ExecuteAsync(CommandContext context, HostCommandSettings settings, CancellationToken cancellationToken)
     {
         var targets = settings.Targets.Length == 0 ? [DefaultTarget] : settings.Targets;
         using var provider = BuildServices(context.Remaining, targets);
@@ -43,9 +43,11 @@ internal sealed class HostCommand(HostBlueprint blueprint) : Command<HostCommand
 
             var engine = provider.GetRequiredService<ICakeEngine>();
             var frostingContext = provider.GetRequiredService<IFrostingContext>();
-            var registered = new TaskRegistrar(engine, frostingContext, provider.GetRequiredService<TaskSkipReasons>(), log, targets, settings.Exclusive, settings.DryRun).Register(
+            var lifetime = provider.GetService<IFrostingLifetime>();
+            var asyncSetup = provider.GetRequiredService<AsyncSetupRunner>();
+            var registered = new TaskRegistrar(engine, frostingContext, provider.GetRequiredService<TaskSkipReasons>(), asyncSetup, log, targets, settings.Exclusive, settings.DryRun).Register(
                 provider.GetServices<IFrostingTask>(),
-                provider.GetService<IFrostingLifetime>(),
+                lifetime,
                 provider.GetService<IFrostingTaskLifetime>());
 
             var unknown = targets.Where(target => !registered.Contains(target, StringComparer.OrdinalIgnoreCase)).ToList();
@@ -61,7 +63,12 @@ internal sealed class HostCommand(HostBlueprint blueprint) : Command<HostCommand
                 host.Settings.UseExclusiveTarget();
             }
 
-            host.RunTargets(targets);
+            if (host is BuildScriptHost<ICakeContext> && lifetime is IAsyncFrostingSetup awaitedSetup)
+            {
+                await asyncSetup.RunAsync(awaitedSetup, engine, frostingContext, targets, settings.Exclusive);
+            }
+
+            await host.RunTargetsAsync(targets);
             return 0;
         }
         catch (Exception exception)
@@ -90,9 +97,12 @@ internal sealed class HostCommand(HostBlueprint blueprint) : Command<HostCommand
         }
 
         services.AddSingleton<TaskSkipReasons>();
-        services.AddSingleton<ICakeReportPrinter>(provider => new SkipReasonReportPrinter(
+        services.AddSingleton<AsyncSetupRunner>();
+        services.AddSingleton<ICakeReportPrinter>(provider => new RunReportPrinter(
             new CakeSpectreReportPrinter(provider.GetRequiredService<IAnsiConsole>()),
-            provider.GetRequiredService<TaskSkipReasons>()));
+            provider.GetRequiredService<TaskSkipReasons>(),
+            provider.GetRequiredService<AsyncSetupRunner>(),
+            Console.Out));
         services.AddSingleton<VersionFeature>().AddSingleton<InfoFeature>().AddSingleton<IVersionResolver, HostVersionResolver>();
         return services.BuildServiceProvider();
     }

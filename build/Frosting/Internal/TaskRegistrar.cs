@@ -4,7 +4,7 @@ using Cake.Core.Diagnostics;
 namespace Cake.Frosting.Internal;
 
 /// <summary>Registers task classes and lifetimes with the Cake engine, as Cake.Frosting's engine does.</summary>
-internal sealed class TaskRegistrar(ICakeEngine engine, IFrostingContext context, TaskSkipReasons skipReasons, ICakeLog log, IReadOnlyCollection<string> targets, bool exclusive, bool dryRun)
+internal sealed class TaskRegistrar(ICakeEngine engine, IFrostingContext context, TaskSkipReasons skipReasons, AsyncSetupRunner asyncSetup, ICakeLog log, IReadOnlyCollection<string> targets, bool exclusive, bool dryRun)
 {
     public IReadOnlyCollection<string> Register(IEnumerable<IFrostingTask> tasks, IFrostingLifetime? lifetime, IFrostingTaskLifetime? taskLifetime)
     {
@@ -17,7 +17,11 @@ internal sealed class TaskRegistrar(ICakeEngine engine, IFrostingContext context
         // A dry run lists the tasks and executes nothing, setup (which may read the outside world) included.
         if (lifetime != null && !dryRun)
         {
-            engine.RegisterSetupAction(info => lifetime.Setup(context, exclusive ? new ExclusiveSetupContext(info, targets) : info));
+            engine.RegisterSetupAction(info =>
+            {
+                asyncSetup.Replay();
+                lifetime.Setup(context, exclusive ? new ExclusiveSetupContext(info, targets) : info);
+            });
             engine.RegisterTeardownAction(info => lifetime.Teardown(context, info));
         }
 
@@ -53,7 +57,7 @@ internal sealed class TaskRegistrar(ICakeEngine engine, IFrostingContext context
                 {
                     await task.RunAsync(context);
                 }
-                else
+                else if (skipReasons.SkipOf(name) is not { Planned: true })
                 {
                     log.Information("Nothing to do: {0}", skipReasons.For(name) ?? "its criteria were not met");
                 }

@@ -40,7 +40,7 @@ public sealed class DeployTests
             await AssertDeployedAsync(environment, database, first);
             if (database == "in-cluster")
             {
-                Assert.That(Regex.Replace(first.Output, @"\s+", " "), Does.Match(@"CreateDatabase - Skipped runs on the cloud-sql path only"), first.Output);
+                Assert.That(Regex.Replace(first.Output, @"\s+", " "), Does.Match(@"CreateDatabase - Skipped: runs on the cloud-sql path only"), first.Output);
             }
 
             await AssertSecondDeployChangesNothingAsync(environment, database);

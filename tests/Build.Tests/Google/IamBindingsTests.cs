@@ -136,8 +136,9 @@ public sealed class IamBindingsTests : GoogleClientTests
     {
         FakeCloud.Atomically(() => FakeCloud.Faults.PropagationDelayRequests = int.MaxValue);
         var workloadIdentity = WorkloadIdentity();
+        var settings = DeploySettingsOf(SettingValues());
 
-        var exception = Assert.ThrowsAsync<GoogleSetupException>(() => workloadIdentity.BindAsync(DeploySettingsOf(SettingValues()), CancellationToken.None));
+        var exception = Assert.ThrowsAsync<GoogleSetupException>(() => workloadIdentity.BindAsync(new Topology(settings).ServiceAccounts, settings.Namespace, CancellationToken.None));
 
         Assert.That(exception.Message, Does.Contain("IAM still does not see it"));
     }
@@ -148,7 +149,9 @@ public sealed class IamBindingsTests : GoogleClientTests
         var values = SettingValues();
         values[SettingNames.MlflowServiceAccountId] = "not-there";
 
-        var exception = Assert.ThrowsAsync<GoogleSetupException>(() => WorkloadIdentity().BindAsync(DeploySettingsOf(values), CancellationToken.None));
+        var settings = DeploySettingsOf(values);
+
+        var exception = Assert.ThrowsAsync<GoogleSetupException>(() => WorkloadIdentity().BindAsync(new Topology(settings).ServiceAccounts, settings.Namespace, CancellationToken.None));
 
         Assert.That(exception.Message, Does.Contain($"not-there@{Project}.iam.gserviceaccount.com does not exist").And.Contain(SettingNames.MlflowServiceAccountId));
         Assert.That(FakeCloud.MutatingRequests, Is.Empty);
@@ -178,7 +181,7 @@ public sealed class IamBindingsTests : GoogleClientTests
         Assert.That(exception.Message, Does.Contain($"{closed.GetLeftPart(UriPartial.Authority)} did not answer after 6 retries").And.Contain("CLOUDSDK_API_ENDPOINT_OVERRIDES_"));
     }
 
-    private WorkloadIdentity WorkloadIdentity() =>
+    private WorkloadIdentityBinder WorkloadIdentity() =>
         new(Api.Iam, Api.ResourceManager, new IamBindings(Api.Retry, Log.Gate(), Log), Log.Gate(), Log);
 
     private Task EnsureOnProjectAsync(string role) =>

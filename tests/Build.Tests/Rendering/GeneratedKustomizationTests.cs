@@ -1,3 +1,4 @@
+using MlflowGke.Build.Image;
 using MlflowGke.Build.Rendering;
 using MlflowGke.Build.Settings;
 using MlflowGke.Build.Tests.Support;
@@ -18,7 +19,7 @@ public sealed class GeneratedKustomizationTests
     [Test]
     public void The_committed_namespace_is_not_overridden_and_keeps_the_committed_hosts()
     {
-        var yaml = GeneratedKustomization.For(RenderCase.InCluster.Settings(), RenderCase.InCluster.Image, "../mlflow");
+        var yaml = For(RenderCase.InCluster.Settings(), RenderCase.InCluster.Image, "../mlflow");
 
         Assert.That(yaml, Does.Not.Contain("namespace:").And.Not.Contain("ALLOWED_HOSTS"));
     }
@@ -26,8 +27,8 @@ public sealed class GeneratedKustomizationTests
     [Test]
     public void A_tag_is_written_as_new_tag_and_a_digest_replaces_it()
     {
-        var tagged = GeneratedKustomization.For(RenderCase.InCluster.Settings(), RenderCase.InCluster.Image, "../mlflow");
-        var pinned = GeneratedKustomization.For(RenderCase.InCluster.Settings(), RenderCase.InClusterOtherNamespace.Image, "../mlflow");
+        var tagged = For(RenderCase.InCluster.Settings(), RenderCase.InCluster.Image, "../mlflow");
+        var pinned = For(RenderCase.InCluster.Settings(), RenderCase.InClusterOtherNamespace.Image, "../mlflow");
 
         Assert.That(tagged, Does.Contain("    newTag: \"3.6.0-abc123\"\n").And.Not.Contain("digest:"));
         Assert.That(pinned, Does.Contain($"    digest: \"{RenderCase.Digest}\"\n").And.Not.Contain("newTag:"));
@@ -42,7 +43,7 @@ public sealed class GeneratedKustomizationTests
             [SettingNames.CloudSqlEngine] = "mysql",
             [SettingNames.CloudSqlPrivateIp] = "true",
         };
-        var yaml = GeneratedKustomization.For(new RenderCase("in-cluster with cloud-sql knobs", values, RenderCase.InCluster.Image).Settings(), RenderCase.InCluster.Image, "../mlflow");
+        var yaml = For(new RenderCase("in-cluster with cloud-sql knobs", values, RenderCase.InCluster.Image).Settings(), RenderCase.InCluster.Image, "../mlflow");
 
         Assert.That(yaml, Does.Contain("\"../mlflow/env/gcp\"").And.Not.Contain("cloudsql"));
         Assert.That(yaml, Does.Not.Contain("--private-ip").And.Not.Contain("INSTANCE_CONNECTION_NAME"));
@@ -51,10 +52,21 @@ public sealed class GeneratedKustomizationTests
     [Test]
     public void Values_from_settings_are_quoted_yaml_scalars()
     {
-        var yaml = GeneratedKustomization.For(RenderCase.CloudSqlMySqlPrivate.Settings(), RenderCase.CloudSqlMySqlPrivate.Image, "../../deployment/mlflow");
+        var yaml = For(RenderCase.CloudSqlMySqlPrivate.Settings(), RenderCase.CloudSqlMySqlPrivate.Image, "../../deployment/mlflow");
 
         Assert.That(yaml, Does.Contain("      - \"INSTANCE_CONNECTION_NAME=my-proj:europe-west1:mlflow-db\"\n"));
         Assert.That(yaml, Does.Contain("namespace: \"ml-prod\"\n"));
         Assert.That(yaml, Does.Contain("  - \"../../deployment/mlflow/components/cloudsql-mysql\"\n"));
     }
+
+    [Test]
+    public void The_workload_identity_annotation_is_left_to_Annotate()
+    {
+        var yaml = For(RenderCase.CloudSqlMySqlPrivate.Settings(), RenderCase.CloudSqlMySqlPrivate.Image, "../mlflow");
+
+        Assert.That(yaml, Does.Not.Contain(Topology.WorkloadIdentityAnnotation).And.Not.Contain("kind: ServiceAccount"));
+    }
+
+    private static string For(DeploySettings settings, ImageReference image, string mlflowFolder) =>
+        GeneratedKustomization.For(settings, new Topology(settings), image, mlflowFolder);
 }

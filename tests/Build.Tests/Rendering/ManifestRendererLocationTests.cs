@@ -11,7 +11,7 @@ public sealed class ManifestRendererLocationTests
     public void Outside_the_repository_root_it_says_where_to_run_and_writes_nothing()
     {
         using var elsewhere = new TempDirectory();
-        var renderer = new ManifestRenderer(RenderCase.InCluster.Settings(), Renderer.Kustomize, new NullLog(), new DirectoryPath(elsewhere.Path));
+        var renderer = new ManifestRenderer(RenderCase.InCluster.Settings(), new Topology(RenderCase.InCluster.Settings()), Renderer.Kustomize, new NullLog(), new DirectoryPath(elsewhere.Path));
 
         var failure = Assert.ThrowsAsync<InvalidOperationException>(() => renderer.RenderAsync(RenderCase.InCluster.Image));
         Assert.That(failure!.Message, Does.Contain("deployment/mlflow/env/gcp").And.Contain("run the build from the repository root"));
@@ -25,7 +25,7 @@ public sealed class ManifestRendererLocationTests
         KubectlAvailability.Require();
         using var output = new TempDirectory();
         var relative = Path.GetRelativePath(RepositoryLayout.Root, output.Path);
-        var renderer = new ManifestRenderer(RenderCase.CloudSqlPostgres.Settings(), Renderer.Kustomize, new NullLog(), new DirectoryPath(RepositoryLayout.Root))
+        var renderer = new ManifestRenderer(RenderCase.CloudSqlPostgres.Settings(), new Topology(RenderCase.CloudSqlPostgres.Settings()), Renderer.Kustomize, new NullLog(), new DirectoryPath(RepositoryLayout.Root))
         {
             OutputRoot = new DirectoryPath(relative),
         };

@@ -253,16 +253,13 @@ public sealed partial class ManifestRendererTests(RenderCase renderCase)
     }
 
     [Test]
-    public void Service_accounts_carry_their_workload_identity()
+    public void Service_accounts_are_rendered_without_the_workload_identity_annotation_that_Annotate_owns()
     {
-        var expected = new Dictionary<string, string> { ["mlflow"] = _settings.MlflowServiceAccountEmail };
-        if (IsCloudSql)
-        {
-            expected["mlflow-cloudsql-proxy"] = _settings.ProxyServiceAccountEmail;
-        }
+        var expected = new Topology(_settings).ServiceAccounts.Select(pair => pair.KubernetesServiceAccount);
 
-        var annotated = _manifest.All<V1ServiceAccount>().ToDictionary(account => account.Metadata.Name, account => account.Metadata.Annotations?["iam.gke.io/gcp-service-account"]);
-        Assert.That(annotated, Is.EqualTo(expected));
+        var accounts = _manifest.All<V1ServiceAccount>().ToList();
+        Assert.That(accounts.Select(account => account.Metadata.Name), Is.EquivalentTo(expected));
+        Assert.That(accounts.Where(account => account.Metadata.Annotations?.ContainsKey(Topology.WorkloadIdentityAnnotation) == true), Is.Empty);
         Assert.That(_manifest.Workload("mlflow").Template.Spec.ServiceAccountName, Is.EqualTo("mlflow"));
         if (IsCloudSql)
         {

@@ -70,7 +70,7 @@ public static class Renderer
 
     public static async Task<string> RenderAsync(RenderCase renderCase, string outputRoot)
     {
-        var renderer = new ManifestRenderer(renderCase.Settings(), Kustomize, new NullLog(), new DirectoryPath(RepositoryLayout.Root))
+        var renderer = new ManifestRenderer(renderCase.Settings(), new Topology(renderCase.Settings()), Kustomize, new NullLog(), new DirectoryPath(RepositoryLayout.Root))
         {
             OutputRoot = new DirectoryPath(outputRoot),
         };

@@ -1,3 +1,4 @@
+using MlflowGke.Build.Kubernetes;
 using MlflowGke.Build.Tests.Support;
 using MlflowGke.Build.Verify;
 
@@ -8,9 +9,11 @@ public sealed class KubectlPortForwardTests
     [Test]
     public void Command_line_forwards_the_service_port_to_a_free_loopback_port()
     {
-        var arguments = KubectlPortForward.Arguments(new KubectlPortForwardSettings { Context = "gke_p_europe-west1_c", Namespace = "mlflow" });
+        var settings = new KubectlPortForwardSettings { Context = "gke_p_europe-west1_c", Namespace = "mlflow" };
 
-        Assert.That(arguments.Render(), Is.EqualTo("port-forward \"svc/mlflow\" :5000 --address=127.0.0.1 --context=\"gke_p_europe-west1_c\" --namespace=\"mlflow\" --pod-running-timeout=45s"));
+        var commandLine = KubectlTool.Targeting(settings.Target, KubectlPortForward.Arguments(settings));
+
+        Assert.That(commandLine.Render(), Is.EqualTo("--context=\"gke_p_europe-west1_c\" --namespace=\"mlflow\" port-forward \"svc/mlflow\" :5000 --address=127.0.0.1 --pod-running-timeout=45s"));
     }
 
     [TestCase("Forwarding from 127.0.0.1:40123 -> 5000", 40123)]

@@ -52,7 +52,7 @@ public sealed class MlflowSmokeTestTests
     {
         var http = new HttpClient { BaseAddress = mlflow.Uri, Timeout = TimeSpan.FromSeconds(10) };
         var api = new MlflowRestClient(http, hostHeader, TimeSpan.FromMilliseconds(10));
-        var facts = new DiagnosisFacts("svc/mlflow", ThroughPortForward: true, api.HostHeader, "mlflow", DatabasePath.InCluster, null, null);
+        var facts = new DiagnosisFacts("svc/mlflow", ThroughPortForward: true, api.HostHeader, "mlflow", "Check the database", null, null);
         return new MlflowSmokeTest(api, new SmokeTestDiagnosis(facts), new NullLog(), TimeProvider.System);
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using MlflowGke.Build.Settings;
+using MlflowGke.Build.Tests.Rendering;
 using MlflowGke.Build.Verify;
 
 namespace MlflowGke.Build.Tests.Verify;
@@ -8,7 +9,7 @@ namespace MlflowGke.Build.Tests.Verify;
 public sealed class SmokeTestDiagnosisTests
 {
     private static readonly SmokeTestDiagnosis Diagnosis = new(new DiagnosisFacts(
-        "svc/mlflow in namespace ml", ThroughPortForward: true, "localhost:5000", "ml", DatabasePath.InCluster, "my-bucket", "mlflow-sa@my-project-1.iam.gserviceaccount.com"));
+        "svc/mlflow in namespace ml", ThroughPortForward: true, "localhost:5000", "ml", InClusterTopology().DatabaseCheck, "my-bucket", "mlflow-sa@my-project-1.iam.gserviceaccount.com"));
 
     [Test]
     public void Workload_identity_failure_names_the_annotation_and_the_binding()
@@ -79,4 +80,7 @@ public sealed class SmokeTestDiagnosisTests
 
         Assert.That(Diagnosis.Explain(SmokeStep.CreateRun, error).Message, Does.Contain("kubectl get pods --selector app=postgres --namespace ml"));
     }
+
+    private static Topology InClusterTopology() =>
+        new(new RenderCase("in-cluster in namespace ml", new Dictionary<string, string>(RenderCase.InCluster.Values) { [SettingNames.Namespace] = "ml" }, RenderCase.InCluster.Image).Settings());
 }

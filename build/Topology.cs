@@ -1,0 +1,110 @@
+using MlflowGke.Build.Preflight;
+using MlflowGke.Build.Settings;
+
+namespace MlflowGke.Build;
+
+/// <summary>
+/// What this run deploys, decided once from the settings: the committed overlay and components, the workloads
+/// WaitReady waits for, the Kubernetes service accounts with the Google service accounts they act as, the database
+/// MLflow reaches, and which preflight checks apply. Classes read it instead of branching on the database path.
+/// A new capability (auth, exposure, a migration Job, metrics) adds its parts here: a component, a workload, a
+/// service-account pair, a preflight check. Parts that need a setting are computed on first use, so a step that
+/// does not need them (WaitReady alone needs only the kube context) runs without it.
+/// </summary>
+public sealed class Topology(DeploySettings settings)
+{
+    /// <summary>
+    /// The Workload Identity annotation on a Kubernetes service account. Annotate is its one writer (server-side apply,
+    /// field manager mlflow-gke-annotate), before any pod starts; the rendered manifests never carry it, so Apply
+    /// (field manager mlflow-gke-deploy) neither sets nor removes it.
+    /// </summary>
+    public const string WorkloadIdentityAnnotation = "iam.gke.io/gcp-service-account";
+
+    public const string CloudSqlClientRole = "roles/cloudsql.client";
+
+    private const string MlflowAccount = "mlflow";
+    private const string ProxyAccount = "mlflow-cloudsql-proxy";
+
+    private static readonly Workload Mlflow = new("Deployment", "mlflow");
+    private static readonly Workload Postgres = new("StatefulSet", "postgres");
+    private static readonly Workload CloudSqlProxy = new("Deployment", "cloudsql-proxy");
+
+    public DatabasePath Database { get; } = settings.Database;
+
+    public string Namespace { get; } = settings.Namespace;
+
+    private bool OnCloudSql => Database == DatabasePath.CloudSql;
+
+    /// <summary>The committed overlay, relative to deployment/mlflow.</summary>
+    public string Overlay => OnCloudSql ? "env/gcp-cloudsql" : "env/gcp";
+
+    /// <summary>Components added to the overlay, relative to deployment/mlflow.</summary>
+    public IReadOnlyList<string> Components => OnCloudSql && settings.CloudSqlEngine == CloudSqlEngine.MySql ? ["components/cloudsql-mysql"] : [];
+
+    /// <summary>What WaitReady waits for: the database side first (PostgreSQL, or the Cloud SQL proxy, never both), then MLflow.</summary>
+    public IReadOnlyList<Workload> Workloads => [DatabaseWorkload, Mlflow];
+
+    /// <summary>The workload MLflow's database connections go through.</summary>
+    public Workload DatabaseWorkload => OnCloudSql ? CloudSqlProxy : Postgres;
+
+    /// <summary>The Cloud SQL database MLflow uses; null on the in-cluster path.</summary>
+    public CloudSqlTarget? CloudSql => OnCloudSql
+        ? (field ??= new CloudSqlTarget(settings.CloudSqlInstance, settings.CloudSqlEngine, settings.CloudSqlPrivateIp, CloudSqlTarget.DatabaseName, settings.DatabaseUser))
+        : null;
+
+    /// <summary>The login MLflow uses: DB_USER/DB_PASSWORD on Cloud SQL (the user CreateDatabase made); a generated password in-cluster.</summary>
+    public DatabaseLogin DatabaseLogin => field ??= new DatabaseLogin(settings.DatabaseUser, OnCloudSql ? settings.DatabasePassword : null);
+
+    /// <summary>Each Kubernetes service account whose pods call Google APIs, with its Google service account and that account's project roles.</summary>
+    public IReadOnlyList<ServiceAccountPair> ServiceAccounts => field ??= OnCloudSql
+        ? [MlflowPair(), new(ProxyAccount, GoogleServiceAccount.CreatedBySuite(settings.ProjectId, settings.ProxyServiceAccountId, "MLflow Cloud SQL proxy", "Identity of the Cloud SQL Auth Proxy for MLflow; created by the MLflow deployment suite."), [CloudSqlClientRole])]
+        : [MlflowPair()];
+
+    /// <summary>What to look at when MLflow cannot use its database, for error messages.</summary>
+    public string DatabaseCheck => CloudSql is { } cloudSql
+        ? $"Check the Cloud SQL Auth Proxy (kubectl logs {DatabaseWorkload.KindAndName} --namespace {Namespace}; its Google service account needs {CloudSqlClientRole}) and that the database {cloudSql.Database} exists (--target=CreateDatabase)"
+        : $"Check the in-cluster PostgreSQL (kubectl get pods --selector app={DatabaseWorkload.Name} --namespace {Namespace})";
+
+    /// <summary>The checks that the tasks about to run declare for this path.</summary>
+    public IReadOnlySet<PreflightCheck> PreflightChecks(IEnumerable<PreflightAttribute> declared) =>
+        declared.Where(attribute => attribute.OnlyOn.Contains(Database)).Select(attribute => attribute.Check).ToHashSet();
+
+    private ServiceAccountPair MlflowPair() =>
+        new(MlflowAccount, GoogleServiceAccount.Existing(settings.ProjectId, settings.MlflowServiceAccountEmail, SettingNames.MlflowServiceAccountId), []);
+}
+
+/// <summary>A workload whose rollout WaitReady waits for.</summary>
+public sealed record Workload(string Kind, string Name)
+{
+    /// <summary>As kubectl names it with --output=name: "deployment.apps/mlflow".</summary>
+    public string Resource => $"{Kind.ToLowerInvariant()}.apps/{Name}";
+
+    /// <summary>As a user types it: "deployment/mlflow".</summary>
+    public string KindAndName => $"{Kind.ToLowerInvariant()}/{Name}";
+}
+
+/// <summary>A Kubernetes service account whose pods act as a Google service account (Workload Identity), and the roles that account holds on the project.</summary>
+public sealed record ServiceAccountPair(string KubernetesServiceAccount, GoogleServiceAccount Google, IReadOnlyList<string> ProjectRoles);
+
+/// <summary>A Google service account: one the user made and names in a setting, or one the suite creates when missing.</summary>
+public sealed record GoogleServiceAccount(string ProjectId, string Email, string? Setting, AccountCreation? Creation)
+{
+    public const string Domain = "iam.gserviceaccount.com";
+
+    public static GoogleServiceAccount Existing(string projectId, string email, string setting) => new(projectId, email, setting, null);
+
+    public static GoogleServiceAccount CreatedBySuite(string projectId, string accountId, string displayName, string description) =>
+        new(projectId, $"{accountId}@{projectId}.{Domain}", null, new AccountCreation(accountId, displayName, description));
+}
+
+/// <summary>How the suite creates a Google service account it owns.</summary>
+public sealed record AccountCreation(string AccountId, string DisplayName, string Description);
+
+/// <summary>The database login MLflow uses; a null password means "generate one when the Secret is created".</summary>
+public sealed record DatabaseLogin(string User, string? Password);
+
+/// <summary>MLflow's database and user in an existing Cloud SQL instance, reached through the Cloud SQL Auth Proxy.</summary>
+public sealed record CloudSqlTarget(CloudSqlInstance Instance, CloudSqlEngine Engine, bool PrivateIp, string Database, string User)
+{
+    public const string DatabaseName = "mlflowdb";
+}
