@@ -61,8 +61,8 @@ public sealed class Topology(DeploySettings settings)
         : [MlflowPair()];
 
     /// <summary>What to look at when MLflow cannot use its database, for error messages.</summary>
-    public string DatabaseCheck => CloudSql is { } cloudSql
-        ? $"Check the Cloud SQL Auth Proxy (kubectl logs {DatabaseWorkload.KindAndName} --namespace {Namespace}; its Google service account needs {CloudSqlClientRole}) and that the database {cloudSql.Database} exists (--target=CreateDatabase)"
+    public string DatabaseCheck => OnCloudSql
+        ? $"Check the Cloud SQL Auth Proxy (kubectl logs {DatabaseWorkload.KindAndName} --namespace {Namespace}; its Google service account needs {CloudSqlClientRole}) and that the database {CloudSqlTarget.DatabaseName} exists (--target=CreateDatabase)"
         : $"Check the in-cluster PostgreSQL (kubectl get pods --selector app={DatabaseWorkload.Name} --namespace {Namespace})";
 
     /// <summary>The checks that the tasks about to run declare for this path.</summary>

@@ -7,6 +7,7 @@ namespace MlflowGke.Build.Doctor;
 /// <summary>Checks that this machine has what Deploy needs; reads only.</summary>
 public sealed class DoctorChecks(ICakeContext context, DeploySettings settings)
 {
+    private const string ExternalDiffVariable = "KUBECTL_EXTERNAL_DIFF";
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(15);
 
     public IReadOnlyList<DoctorCheck> Run()
@@ -28,6 +29,8 @@ public sealed class DoctorChecks(ICakeContext context, DeploySettings settings)
             checks.Add(CheckKubeContext());
         }
 
+        checks.Add(CheckDiff());
+
         checks.Add(CheckApplicationDefaultCredentials());
         return checks;
     }
@@ -44,6 +47,15 @@ public sealed class DoctorChecks(ICakeContext context, DeploySettings settings)
         return exitCode == 0
             ? new DoctorCheck(name, true, output.FirstOrDefault() ?? path.FullPath, fix)
             : new DoctorCheck(name, false, $"'{tool} {string.Join(' ', arguments)}' exited with {exitCode}: {string.Join(' ', output.Take(3))}", fix);
+    }
+
+    // kubectl diff, which Apply runs to show what would change, runs diff (or the program KUBECTL_EXTERNAL_DIFF names).
+    private DoctorCheck CheckDiff()
+    {
+        var external = context.Environment.GetEnvironmentVariable(ExternalDiffVariable)?.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+        return external == null
+            ? CheckTool("diff", "diff", ["--version"], "install diff (Debian: apt-get install diffutils); kubectl diff, which Apply runs, needs it")
+            : CheckTool("diff", external, ["--version"], $"install {external}, or unset {ExternalDiffVariable} to use diff");
     }
 
     private DoctorCheck CheckKubeContext()

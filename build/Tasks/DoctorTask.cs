@@ -5,7 +5,7 @@ using MlflowGke.Build.Doctor;
 namespace MlflowGke.Build.Tasks;
 
 [TaskName("Doctor")]
-[TaskDescription("Checks this machine: dotnet, docker, kubectl, the kube context and Google credentials.")]
+[TaskDescription("Checks this machine: dotnet, docker, kubectl, diff, the kube context and Google credentials.")]
 public sealed class DoctorTask : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)

@@ -21,9 +21,10 @@ public sealed class DoctorTaskTests
             Assert.That(result.Output, Does.Match(@"pass\s+dotnet"));
             Assert.That(result.Output, Does.Match(@"FAIL\s+docker CLI\s+'docker' was not found on PATH"));
             Assert.That(result.Output, Does.Match(@"FAIL\s+kubectl\s+'kubectl' was not found on PATH"));
-            Assert.That(result.Output, Does.Contain("fix: install the docker CLI").And.Contain("fix: install kubectl"));
+            Assert.That(result.Output, Does.Match(@"FAIL\s+diff\s+'diff' was not found on PATH"));
+            Assert.That(result.Output, Does.Contain("fix: install the docker CLI").And.Contain("fix: install kubectl").And.Contain("fix: install diff (Debian: apt-get install diffutils)"));
             Assert.That(result.Output, Does.Match(@"FAIL\s+Google credentials\s+no application default credentials"));
-            Assert.That(result.All, Does.Contain("required check(s) failed: docker CLI, kubectl, Google credentials"));
+            Assert.That(result.All, Does.Contain("required check(s) failed: docker CLI, kubectl, diff, Google credentials"));
         });
     }
 

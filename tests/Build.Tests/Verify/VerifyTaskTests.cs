@@ -199,6 +199,7 @@ public sealed class VerifyTaskTests
             Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString);
             Assert.That(result.Output, Does.Contain($"PLAN would run the smoke test (create and delete a run in experiment '{MlflowSmokeTest.ExperimentName}') against {_mlflow.Uri}"));
             Assert.That(_mlflow.Requests, Is.Empty);
+            Assert.That(result.Output, Does.Match(@"Verify\s+-\s+Planned: would run the smoke test"), "the report says planned, not succeeded");
         });
     }
 

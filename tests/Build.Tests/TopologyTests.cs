@@ -1,0 +1,82 @@
+using MlflowGke.Build.Preflight;
+using MlflowGke.Build.Settings;
+using MlflowGke.Build.Tests.Rendering;
+
+namespace MlflowGke.Build.Tests;
+
+public sealed class TopologyTests
+{
+    [Test]
+    public void In_cluster_runs_postgres_and_mlflow_under_mlflows_own_account()
+    {
+        // Given
+        var settings = RenderCase.InCluster.Settings();
+
+        // When
+        var topology = new Topology(settings);
+
+        // Then
+        Assert.Multiple(() =>
+        {
+            Assert.That(topology.Overlay, Is.EqualTo("env/gcp"));
+            Assert.That(topology.Components, Is.Empty);
+            Assert.That(topology.Workloads.Select(workload => workload.Resource), Is.EqualTo(new[] { "statefulset.apps/postgres", "deployment.apps/mlflow" }));
+            Assert.That(topology.ServiceAccounts.Select(pair => (pair.KubernetesServiceAccount, pair.Google.Email, pair.Google.Creation)), Is.EqualTo(new[] { ("mlflow", settings.MlflowServiceAccountEmail, (AccountCreation?)null) }));
+            Assert.That(topology.CloudSql, Is.Null);
+            Assert.That(topology.DatabaseLogin.Password, Is.Null, "the password is generated into the Secret");
+        });
+    }
+
+    [Test]
+    public void Cloud_sql_adds_the_proxy_with_its_own_accounts_and_never_postgres()
+    {
+        // Given
+        var values = new Dictionary<string, string>(RenderCase.CloudSqlMySqlPrivate.Values) { [SettingNames.DatabasePassword] = "from-settings" };
+        var settings = new RenderCase("cloud-sql with a password", values, RenderCase.CloudSqlMySqlPrivate.Image).Settings();
+
+        // When
+        var topology = new Topology(settings);
+
+        // Then
+        var proxy = topology.ServiceAccounts.Single(pair => pair.KubernetesServiceAccount == "mlflow-cloudsql-proxy");
+        Assert.Multiple(() =>
+        {
+            Assert.That(topology.Overlay, Is.EqualTo("env/gcp-cloudsql"));
+            Assert.That(topology.Components, Is.EqualTo(new[] { "components/cloudsql-mysql" }));
+            Assert.That(topology.Workloads.Select(workload => workload.Resource), Is.EqualTo(new[] { "deployment.apps/cloudsql-proxy", "deployment.apps/mlflow" }));
+            Assert.That(proxy.Google.Email, Is.EqualTo(settings.ProxyServiceAccountEmail));
+            Assert.That(proxy.Google.Creation?.AccountId, Is.EqualTo(settings.ProxyServiceAccountId), "the suite creates the proxy's Google account");
+            Assert.That(proxy.ProjectRoles, Is.EqualTo(new[] { "roles/cloudsql.client" }));
+            Assert.That(topology.CloudSql, Is.EqualTo(new CloudSqlTarget(settings.CloudSqlInstance, CloudSqlEngine.MySql, true, "mlflowdb", "mlflow")));
+            Assert.That(topology.DatabaseLogin, Is.EqualTo(new DatabaseLogin("mlflow", "from-settings")));
+        });
+    }
+
+    [Test]
+    public void Parts_that_need_no_setting_are_read_without_the_settings_other_parts_need()
+    {
+        // Given: only what WaitReady alone needs
+        var settings = new RenderCase("kube context only", new Dictionary<string, string> { [SettingNames.KubeContext] = "ctx" }, RenderCase.InCluster.Image).Settings();
+
+        // When
+        var topology = new Topology(settings);
+
+        // Then
+        Assert.That(topology.Workloads, Has.Count.EqualTo(2));
+    }
+
+    [Test]
+    public void Preflight_checks_declared_for_one_path_apply_on_that_path_only()
+    {
+        // Given
+        PreflightAttribute[] declared = [new(PreflightCheck.KubeContext), new(PreflightCheck.GoogleCredentials) { OnlyOn = [DatabasePath.CloudSql] }];
+
+        // When
+        var inCluster = new Topology(RenderCase.InCluster.Settings()).PreflightChecks(declared);
+        var cloudSql = new Topology(RenderCase.CloudSqlPostgres.Settings()).PreflightChecks(declared);
+
+        // Then
+        Assert.That(inCluster, Is.EquivalentTo(new[] { PreflightCheck.KubeContext }));
+        Assert.That(cloudSql, Is.EquivalentTo(new[] { PreflightCheck.KubeContext, PreflightCheck.GoogleCredentials }));
+    }
+}
