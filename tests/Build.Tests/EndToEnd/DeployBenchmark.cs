@@ -62,7 +62,7 @@ public sealed partial class DeployBenchmark
         });
     }
 
-    [GeneratedRegex(@"^\s+(Setup|BuildImage|PushImage|CreateDatabase|BindWorkloadIdentity|Annotate|Apply|WaitReady|Teardown)\s+(\d\d:\d\d:\d\d\.\d+)", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^\s+(Before the tasks|BuildImage|PushImage|CreateDatabase|BindWorkloadIdentity|Annotate|Apply|WaitReady|After the tasks)\s+(\d\d:\d\d:\d\d\.\d+)", RegexOptions.Multiline)]
     private static partial Regex StepDuration();
 
     private static async Task<(BuildResult Result, TimeSpan Elapsed)> TimedAsync(Func<Task<BuildResult>> run)
