@@ -28,9 +28,8 @@ public sealed class VerifyTask : AsyncFrostingTask<BuildContext>
         context.Log.Information("MLflow works end to end: run {0} in experiment {1} logged, stored {2} in the bucket, read it back, and was deleted.", result.RunId, result.ExperimentId, result.ArtifactPath);
     }
 
-    private static DiagnosisFacts DiagnosisFactsFor(DeploySettings settings, Topology topology, MlflowEndpoint endpoint)
-    {
-        return new DiagnosisFacts(
+    private static DiagnosisFacts DiagnosisFactsFor(DeploySettings settings, Topology topology, MlflowEndpoint endpoint) =>
+        new(
             endpoint.Description,
             endpoint.ThroughPortForward,
             endpoint.HostHeader,
@@ -38,5 +37,4 @@ public sealed class VerifyTask : AsyncFrostingTask<BuildContext>
             topology.DatabaseCheck,
             settings.IsSet(SettingNames.BucketNameMlflow) ? settings.BucketName : null,
             settings.IsSet(SettingNames.MlflowServiceAccountId) && settings.IsSet(SettingNames.ProjectId) ? settings.MlflowServiceAccountEmail : null);
-    }
 }
