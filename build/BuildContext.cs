@@ -32,7 +32,7 @@ public sealed class BuildContext : FrostingContext, IDisposable
         : base(context)
     {
         _skipReasons = skipReasons;
-        Settings = new DeploySettings(ResolvedSetting.ResolveAll(context.Arguments, context.Environment, context.Configuration));
+        Settings = new DeploySettings(ResolvedSetting.ResolveAll(context.Arguments, context.Environment, context.Configuration), context.Environment.WorkingDirectory.FullPath);
         Topology = new Topology(Settings);
         Changes = new ChangeGate(Settings.IsPlan, context.Log);
         _kubectl = new(() => new KubectlTool(FileSystem, Environment, ProcessRunner, Tools));

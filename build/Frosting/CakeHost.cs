@@ -2,6 +2,7 @@ using System.Reflection;
 using Cake.Core.IO;
 using Cake.Frosting.Internal;
 using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace Cake.Frosting;
@@ -12,6 +13,9 @@ namespace Cake.Frosting;
 /// </summary>
 public sealed class CakeHost
 {
+    /// <summary>The exit code of a command line the host cannot parse, the same as for bad settings.</summary>
+    public const int InvalidArgumentsExitCode = 2;
+
     private readonly IServiceCollection _services = new ServiceCollection();
     private readonly Dictionary<string, string> _cakeSettings = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<Assembly> _taskAssemblies = [];
@@ -89,7 +93,19 @@ public sealed class CakeHost
             config.SetApplicationName("build.sh");
             config.Settings.StrictParsing = false;
             config.Settings.CaseSensitivity = CaseSensitivity.None;
+            config.SetExceptionHandler((exception, _) =>
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]Error:[/] {exception.Message}");
+                return InvalidArgumentsExitCode;
+            });
         });
-        return app.Run(args);
+        return app.Run(args.SelectMany(SplitEmptyValue));
     }
+
+    /// <summary>
+    /// Spectre.Console.Cli refuses "--name=" ("Expected an option value") while it takes "--name ''"; splitting the
+    /// first into the second lets an empty value reach the build, which names the setting in its error.
+    /// </summary>
+    private static IEnumerable<string> SplitEmptyValue(string argument) =>
+        argument.StartsWith('-') && argument.IndexOf('=') == argument.Length - 1 ? [argument[..^1], string.Empty] : [argument];
 }

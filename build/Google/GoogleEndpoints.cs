@@ -1,5 +1,6 @@
 using Cake.Core;
 using Cake.Core.Diagnostics;
+using MlflowGke.Build.Settings;
 
 namespace MlflowGke.Build.Google;
 
@@ -27,9 +28,21 @@ public sealed record GoogleEndpoints(Uri Iam, Uri ResourceManager, Uri SqlAdmin)
             return new Uri(defaultUrl);
         }
 
+        var shown = PrintableText.Of(value);
         if (!Uri.TryCreate(value.Trim(), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
         {
-            throw new GoogleSetupException($"{variable}='{value}' is not a base URL; expected something like https://iam.googleapis.com/ or http://127.0.0.1:8080/.");
+            throw new EndpointOverrideException($"{variable}='{shown}' is not a base URL; expected something like https://iam.googleapis.com/ or http://127.0.0.1:8080/.");
+        }
+
+        // Every request carries the bearer token: over plain http only to this machine.
+        if (uri.Scheme != Uri.UriSchemeHttps && !uri.IsLoopback)
+        {
+            throw new EndpointOverrideException($"{variable}='{shown}' uses http to another host, which would send the Google access token in clear text; use https, or http only to localhost/127.0.0.1.");
+        }
+
+        if (uri.UserInfo.Length > 0)
+        {
+            throw new EndpointOverrideException($"{variable} contains credentials (user:password@); remove them, the suite authenticates with the Google access token.");
         }
 
         // gcloud's overrides end with '/'; without it a relative path would replace the last segment.

@@ -96,10 +96,15 @@ public sealed class DeploySettings : ISettingLookup
         _values[name] = null;
         var setting = _resolved[name];
         var definition = setting.Definition;
-        var given = setting.Value == null ? null : Parse(definition, setting.Value, reportProblem: true);
+        var given = setting switch
+        {
+            { Problem: { } refused } => Refuse(definition, setting.Value, refused),
+            { Value: { } givenText } => Parse(definition, givenText, reportProblem: true),
+            _ => null,
+        };
 
         // An invalid value is reported, and the default stands in for it until the errors stop the run.
-        var value = given ?? (definition.Default?.ValueText(this) is { } text ? Parse(definition, text, reportProblem: false) : null);
+        var value = given ?? (definition.Default?.ValueText(this) is { } defaultText ? Parse(definition, defaultText, reportProblem: false) : null);
         _values[name] = value;
         return value;
     }
@@ -131,15 +136,19 @@ public sealed class DeploySettings : ISettingLookup
 
     private object? Parse(SettingDefinition definition, string text, bool reportProblem)
     {
-        var parsed = text.Length == 0
-            ? SettingParse.Fail($"the value is empty; give one (--{definition.Argument}=VALUE), or leave the setting out to use its default")
-            : definition.Parser.Parse(text, this);
-        if (parsed.Problem != null && reportProblem)
+        var parsed = text switch
         {
-            _errors.Add(new SettingError(definition, text, parsed.Problem));
-        }
+            { Length: 0 } => SettingParse.Fail("the value is empty; give one, or leave the setting out to use its default"),
+            _ when text.FirstOrDefault(char.IsControl) is var control && control != default => SettingParse.Fail($"the value contains the control character U+{(int)control:X4}; a setting is one line of text"),
+            _ => definition.Parser.Parse(text, this),
+        };
+        return parsed.Problem != null && reportProblem ? Refuse(definition, text, parsed.Problem) : parsed.Value;
+    }
 
-        return parsed.Value;
+    private object? Refuse(SettingDefinition definition, string? value, string problem)
+    {
+        _errors.Add(new SettingError(definition, value, problem));
+        return null;
     }
 
     private T Required<T>(string name) =>

@@ -16,10 +16,20 @@ public sealed record SettingDefinition(string Name, string Description, SettingP
     /// <summary>The default as the table and the README show it: a value, the rule deriving it, or what happens instead.</summary>
     public string DefaultText => Default?.Text ?? NoDefault;
 
-    /// <summary>The setting's row in the README's settings table, which a documentation test holds to this.</summary>
-    public string ReadmeRow => $"| `{Name}` | `--{Argument}` | {DefaultText} | {Description}{(IsSecret ? " **Secret**: masked in logs; give it as an environment variable or CI secret." : string.Empty)} |";
+    /// <summary>The setting's commented entry in cake.config's [Deploy] section, which a documentation test holds to this.</summary>
+    public string ConfigEntry => IsSecret
+        ? $"; {Description} A secret, so never written here: set the {Name} environment variable, or name a file holding it here.\n;{FileName}="
+        : $"; {Description}{(Default == null ? string.Empty : $" Default: {DefaultText}.")}\n;{Name}=";
 
-    /// <summary>The value as logs may show it: secrets masked, and credentials inside a URL too.</summary>
+    /// <summary>The setting's row in the README's settings table, which a documentation test holds to this.</summary>
+    public string ReadmeRow => IsSecret
+        ? $"| `{Name}` | — (`{FileName}`: `--{Argument}-file`) | {DefaultText} | {Description} **Secret**: only from the `{Name}` environment variable or the file `{FileName}` names; refused as an argument or in cake.config. |"
+        : $"| `{Name}` | `--{Argument}` | {DefaultText} | {Description} |";
+
+    /// <summary>The setting that names a file holding a secret setting's value (a mounted secret).</summary>
+    public string FileName => $"{Name}_FILE";
+
+    /// <summary>The value as logs may show it: secrets masked, credentials inside a URL too, shortened and escaped.</summary>
     public string Printable(string value)
     {
         if (IsSecret)
@@ -27,12 +37,14 @@ public sealed record SettingDefinition(string Name, string Description, SettingP
             return "[REDACTED]";
         }
 
-        return Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0
+        return PrintableText.Of(Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0
             ? value.Replace(uri.UserInfo, "[REDACTED]", StringComparison.Ordinal)
-            : value;
+            : value);
     }
 
-    public string HowToSet => $"--{Argument}=VALUE, the {Name} environment variable, or {Name} in the [Deploy] section of cake.config";
+    public string HowToSet => IsSecret
+        ? $"the {Name} environment variable (in GitHub Actions from a secret: env: {Name}: ${{{{ secrets.{Name} }}}}), or {FileName}=PATH naming a file that holds it (a mounted secret)"
+        : $"--{Argument}=VALUE, the {Name} environment variable, or {Name} in the [Deploy] section of cake.config";
 
     /// <summary>Why a missing setting is needed and how else it can be had, for a "required" error.</summary>
     public string RequiredHint(DatabasePath path) => Default is { From.Count: > 0 } derived

@@ -9,7 +9,10 @@ namespace MlflowGke.Build.Settings;
 /// </summary>
 public sealed partial class SettingParser(Func<string, ISettingLookup, SettingParse> parse, bool isFlag = false)
 {
-    public static SettingParser Text { get; } = new((value, _) => SettingParse.Ok(value));
+    /// <summary>A secret is used exactly as given, so whitespace around it, usually pasted by mistake, is refused rather than trimmed.</summary>
+    public static SettingParser Secret { get; } = new((value, _) => value.Trim().Length == value.Length
+        ? SettingParse.Ok(value)
+        : SettingParse.Fail("the value starts or ends with whitespace, which would become part of the secret; remove it where the secret is stored (from a file, only the final line ending is removed)"));
 
     public static SettingParser Flag { get; } = new(
         (value, _) => value.ToLowerInvariant() switch

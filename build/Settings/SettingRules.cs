@@ -17,7 +17,23 @@ public static partial class SettingRules
 
     public static SettingParser ResourceSuffix { get; } = SettingParser.Pattern(ResourceSuffixPattern(), $"the suffix has 1 to 12 lowercase letters, digits or hyphens, so that {ProxyServiceAccountPrefix}SUFFIX stays within 30 characters");
 
-    public static SettingParser Namespace { get; } = SettingParser.Pattern(DnsLabelPattern(), "a namespace is a DNS label: up to 63 lowercase letters, digits or hyphens, starting and ending with a letter or digit");
+    /// <summary>A DNS label, and not a namespace Kubernetes keeps for itself (kube-*) or the shared default.</summary>
+    public static SettingParser Namespace { get; } = SettingParser.Pattern(DnsLabelPattern(), "a namespace is a DNS label: up to 63 lowercase letters, digits or hyphens, starting and ending with a letter or digit")
+        .Check<string>(name => name == "default" || name.StartsWith("kube-", StringComparison.Ordinal)
+            ? "kube-* namespaces belong to Kubernetes and 'default' is shared by everything without a namespace; give MLflow its own, such as mlflow"
+            : null);
+
+    public static SettingParser KubeContext { get; } = SettingParser.Pattern(KubeContextPattern(), "a kube context name has up to 253 letters, digits, '.', '_', '-', '@', ':' or '/'");
+
+    /// <summary>A path resolved against the repository, which must stay inside it: everything in it is hashed, sent to docker and trusted.</summary>
+    public static SettingParser PathInRepository { get; } = new((value, settings) =>
+    {
+        var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(settings.WorkingDirectory));
+        var full = Path.GetFullPath(value, root);
+        return full == root || full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+            ? SettingParse.Ok(value)
+            : SettingParse.Fail($"the path resolves to {PrintableText.Of(full)}, outside the repository {root}; give a path inside it");
+    });
 
     public static SettingParser RepositoryId { get; } = SettingParser.Pattern(DnsLabelPattern(), "a repository ID has lowercase letters, digits and hyphens");
 
@@ -76,6 +92,9 @@ public static partial class SettingRules
 
     [GeneratedRegex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$")]
     private static partial Regex ProjectIdPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9._@:/-]{1,253}$")]
+    private static partial Regex KubeContextPattern();
 
     [GeneratedRegex("^[a-z]+-[a-z]+[0-9]+$")]
     private static partial Regex RegionPattern();

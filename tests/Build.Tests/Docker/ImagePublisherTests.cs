@@ -33,9 +33,9 @@ public sealed class ImagePublisherTests
     }
 
     [Test]
-    public async Task Build_labels_the_image_with_its_source_revision_and_creation_time_and_tags_the_commit()
+    public async Task Build_labels_the_image_with_its_source_revision_without_credentials_and_creation_time_and_tags_the_commit()
     {
-        var publisher = Publisher(new SourceRevision("0123456789abcdef0123456789abcdef01234567", false, "https://github.com/example/mlflow-gke"));
+        var publisher = Publisher(new SourceRevision("0123456789abcdef0123456789abcdef01234567", false, "https://ci:ghp_tokenInTheRemote@github.com/example/mlflow-gke"));
 
         await publisher.BuildAsync(Now, CancellationToken.None);
 

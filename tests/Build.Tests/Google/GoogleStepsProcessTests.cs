@@ -219,8 +219,30 @@ public sealed class GoogleStepsProcessTests
 
         var result = await process.RunAsync("--target=BindWorkloadIdentity", "--exclusive");
 
-        Assert.That(result.ExitCode, Is.Not.Zero);
+        Assert.That(result.ExitCode, Is.EqualTo(2), result.ToString());
         Assert.That(result.All, Does.Contain("CLOUDSDK_API_ENDPOINT_OVERRIDES_IAM='iam.example' is not a base URL"));
         Assert.That(fake.Requests, Is.Empty);
+    }
+
+    [TestCase(GoogleEndpoints.IamOverride, "http://iam.example.com/")]
+    [TestCase(GoogleEndpoints.SqlAdminOverride, "http://10.0.0.8:8080/")]
+    [TestCase(GoogleEndpoints.ResourceManagerOverride, "http://localhost.example.com/")]
+    public async Task Plain_http_endpoint_override_to_another_host_is_refused_before_any_request(string variable, string url)
+    {
+        // Given an override that would carry the bearer token in clear text
+        await using var fake = await StartFakeAsync();
+        var process = Process(fake, database: "cloud-sql");
+        process.Environment[variable] = url;
+
+        // When a Google step runs
+        var result = await process.RunAsync("--target=BindWorkloadIdentity", "--exclusive");
+
+        // Then it stops with exit 2 naming the variable, and no request (not even the token exchange) was made
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.EqualTo(2), result.ToString());
+            Assert.That(result.All, Does.Contain($"{variable}='{url}' uses http to another host"));
+            Assert.That(fake.Requests, Is.Empty);
+        });
     }
 }

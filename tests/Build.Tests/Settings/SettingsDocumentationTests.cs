@@ -9,11 +9,11 @@ public sealed class SettingsDocumentationTests
     private static IEnumerable<string> Names => SettingNames.All.Select(definition => definition.Name);
 
     [TestCaseSource(nameof(Names))]
-    public void Cake_config_documents_the_setting(string name)
+    public void Cake_config_entry_is_the_one_rendered_from_the_definition(string name)
     {
         var config = File.ReadAllText(Path.Combine(RepositoryLayout.Root, "cake.config"));
 
-        Assert.That(config, Does.Contain($"\n;{name}="));
+        Assert.That(config, Does.Contain(SettingNames.Get(name).ConfigEntry + "\n"));
     }
 
     [TestCaseSource(nameof(Names))]
