@@ -15,7 +15,7 @@ public static class ActionsReport
     /// <summary>Masks every secret setting and the static access token in the rest of the job's log.</summary>
     public static void MaskSecrets(BuildContext context)
     {
-        var secrets = context.Settings.Resolved.Where(setting => setting.Definition.IsSecret && setting.Value != null).Select(setting => setting.Value!)
+        var secrets = context.Settings.Secrets
             .Append(context.Environment.GetEnvironmentVariable("GOOGLE_OAUTH_ACCESS_TOKEN"))
             .OfType<string>()
             .Where(secret => secret.Length > 0);

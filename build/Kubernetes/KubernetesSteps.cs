@@ -6,10 +6,16 @@ namespace MlflowGke.Build.Kubernetes;
 /// <summary>The Kubernetes steps of one run: kubectl on the configured context and namespace, and the steps that use it.</summary>
 public sealed class KubernetesSteps
 {
-    public KubernetesSteps(KubectlTool tool, ClusterTarget target, ChangeGate changes, ICakeLog log)
+    /// <param name="secrets">What kubectl's output must never show, pod logs included: every step that prints cluster output masks them.</param>
+    public KubernetesSteps(KubectlTool tool, ClusterTarget target, IEnumerable<string> secrets, ChangeGate changes, ICakeLog log)
     {
         Target = target;
         Kubectl = new Kubectl(tool, new KubectlSettings { Context = target.Context, Namespace = target.Namespace }, log);
+        foreach (var secret in secrets)
+        {
+            Kubectl.AddSecret(secret);
+        }
+
         Guard = new ContextGuard(Kubectl);
         Annotator = new ServiceAccountAnnotator(Kubectl, changes, log);
         Credentials = new DatabaseCredentials(Kubectl, changes, log);

@@ -111,6 +111,11 @@ public sealed class DeploySettings : ISettingLookup
 
     public bool IsSet(string name) => _resolved[name].Value != null;
 
+    /// <summary>The values of every secret setting that was given, valid or not: what logs and cluster output must never show.</summary>
+    public IEnumerable<string> Secrets => _resolved.Values
+        .Where(setting => setting.Definition.IsSecret && !string.IsNullOrEmpty(setting.Value))
+        .Select(setting => setting.Value!);
+
     /// <summary>What the setting's default would be, whether or not it was given: the derived GKE context, for example.</summary>
     public string? DefaultOf(string name) => SettingNames.Get(name).Default?.ValueText(this);
 

@@ -122,6 +122,27 @@ public sealed class KubernetesStepsTests
     }
 
     [Test]
+    public async Task WaitReady_run_alone_redacts_the_database_password_in_the_pod_logs_it_prints()
+    {
+        // Given a crash-looping MLflow whose last log line shows the password, applied by an earlier job
+        await using var cluster = await KubeTestEnvironment.StartAsync();
+        cluster.Server.Controller.SetBehaviour("mlflow", PodBehaviour.CrashLoop);
+        cluster.Server.Controller.CrashLogError = $"Error: password authentication failed: postgresql://mlflow:{KubeTestEnvironment.DatabasePassword}@proxy/mlflowdb";
+        var apply = await cluster.Build("cloud-sql").RunAsync(KubeTestEnvironment.ThroughApply);
+        Assert.That(apply.ExitCode, Is.Zero, apply.ToString());
+
+        // When WaitReady runs alone, as its own CI step
+        var wait = await cluster.Build("cloud-sql").RunAsync("--target=WaitReady", "--exclusive");
+
+        // Then it prints the log line with the password masked
+        Assert.Multiple(() =>
+        {
+            Assert.That(wait.All, Does.Contain("postgresql://mlflow:[REDACTED]@proxy/mlflowdb"), wait.ToString);
+            Assert.That(wait.All, Does.Not.Contain(KubeTestEnvironment.DatabasePassword));
+        });
+    }
+
+    [Test]
     public async Task WaitReady_gives_up_at_WAIT_TIMEOUT_with_what_it_waited_for()
     {
         await using var cluster = await KubeTestEnvironment.StartAsync();

@@ -43,6 +43,9 @@ public sealed class WorkloadController(ObjectStore store, ResourceCatalog catalo
 
     public TimeSpan ReadyDelay { get; set; } = TimeSpan.FromMilliseconds(300);
 
+    /// <summary>The last log line of a crash-looping container.</summary>
+    public string CrashLogError { get; set; } = "Error: could not connect to the database: connection refused";
+
     private ResourceType Pods => catalog.ByKind("Pod");
 
     public void SetBehaviour(string app, PodBehaviour behaviour) => _behaviours[app] = behaviour;
@@ -192,7 +195,7 @@ public sealed class WorkloadController(ObjectStore store, ResourceCatalog catalo
         };
         if (behaviour == PodBehaviour.CrashLoop)
         {
-            _logs[podName] = Enumerable.Range(1, 60).Select(line => $"log line {line}: connecting to database").Append("Error: could not connect to the database: connection refused").ToList();
+            _logs[podName] = Enumerable.Range(1, 60).Select(line => $"log line {line}: connecting to database").Append(CrashLogError).ToList();
         }
         else if (behaviour == PodBehaviour.BecomeReady)
         {
