@@ -53,7 +53,7 @@ public static class SettingNames
         new(ImageContext, "Docker build context of the MLflow image (inside the repository).", SettingRules.PathInRepository, SettingDefault.Value("deployment/mlflow-image")),
         new(Dockerfile, "Dockerfile of the MLflow image (inside the repository).", SettingRules.PathInRepository, SettingDefault.Template("{IMAGE_CONTEXT}/Dockerfile")),
         new(DatabaseUser, "Cloud SQL built-in user MLflow connects as; CreateDatabase creates it when absent.", SettingRules.DatabaseUser, SettingDefault.Value("mlflow")),
-        new(DatabasePassword, "Password of DB_USER; set when CreateDatabase creates the user, and put into the cluster Secret.", SettingParser.Secret, IsSecret: true),
+        new(DatabasePassword, "Password of DB_USER; set when CreateDatabase creates the user, and put into the cluster Secret.", SettingRules.DatabasePassword, IsSecret: true),
         new(GoogleRetryDelay, "First delay of Google API retries (e.g. 1s, 200ms); the longer waits scale with it.", SettingParser.Duration(TimeSpan.FromMilliseconds(1), GoogleRetryOptions.LongestFirstDelay), SettingDefault.Value("1s")),
         new(WaitTimeout, "How long WaitReady waits for rollouts (e.g. 600s, 10m).", SettingParser.Duration(TimeSpan.FromSeconds(1), TimeSpan.FromHours(24)), SettingDefault.Value("10m")),
         new(MlflowUrl, "URL of the MLflow server for Verify, when it is exposed (http or https).", SettingRules.HttpUrl, SettingDefault.Behaviour("kubectl port-forward svc/mlflow")),

@@ -5,7 +5,8 @@ namespace MlflowGke.Build.Tests.Docker;
 /// <summary>A tiny build context: FROM scratch with Debian's static busybox and a text file that tests change.</summary>
 public sealed class BusyboxContext : IDisposable
 {
-    private readonly TempDirectory _directory = new();
+    // Inside the repository (in the git-ignored artifacts/), where IMAGE_CONTEXT must lie.
+    private readonly TempDirectory _directory = new(System.IO.Path.Combine(RepositoryLayout.Root, "artifacts", "test-contexts"));
 
     public BusyboxContext(string dockerfile = "FROM scratch\nCOPY busybox /bin/busybox\nCOPY marker.txt /marker.txt\nCMD [\"/bin/busybox\", \"cat\", \"/marker.txt\"]\n")
     {

@@ -2,9 +2,12 @@ namespace MlflowGke.Build.Tests.Support;
 
 public sealed class TempDirectory : IDisposable
 {
-    public TempDirectory()
+    /// <summary>A new directory in the system's temporary folder, or below <paramref name="parent"/>.</summary>
+    public TempDirectory(string? parent = null)
     {
-        Path = Directory.CreateTempSubdirectory("mlflow-gke-tests-").FullName;
+        Path = parent == null
+            ? Directory.CreateTempSubdirectory("mlflow-gke-tests-").FullName
+            : Directory.CreateDirectory(System.IO.Path.Combine(parent, $"mlflow-gke-tests-{Guid.NewGuid():N}")).FullName;
     }
 
     public string Path { get; }
