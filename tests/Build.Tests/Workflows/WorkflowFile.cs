@@ -7,13 +7,17 @@ namespace MlflowGke.Build.Tests.Workflows;
 /// <summary>A GitHub Actions workflow read as YAML, with the few questions the tests ask of it.</summary>
 public sealed partial class WorkflowFile
 {
-    private WorkflowFile(string name, YamlMappingNode root)
+    private WorkflowFile(string name, YamlMappingNode root, IReadOnlyList<string> lines)
     {
         Name = name;
         Root = root;
+        Lines = lines;
     }
 
     public string Name { get; }
+
+    /// <summary>The file's text by line, comments included (the YAML tree drops them).</summary>
+    public IReadOnlyList<string> Lines { get; }
 
     public YamlMappingNode Root { get; }
 
@@ -22,10 +26,11 @@ public sealed partial class WorkflowFile
 
     public static WorkflowFile Load(string fileName)
     {
+        var path = Path.Combine(RepositoryLayout.Root, ".github", "workflows", fileName);
         var stream = new YamlStream();
-        using var reader = new StreamReader(Path.Combine(RepositoryLayout.Root, ".github", "workflows", fileName));
+        using var reader = new StreamReader(path);
         stream.Load(reader);
-        return new WorkflowFile(fileName, (YamlMappingNode)stream.Documents.Single().RootNode);
+        return new WorkflowFile(fileName, (YamlMappingNode)stream.Documents.Single().RootNode, File.ReadAllLines(path));
     }
 
     public string? Scalar(params string[] path)
@@ -48,8 +53,19 @@ public sealed partial class WorkflowFile
     {
         public IReadOnlyList<Step> Steps => ((YamlSequenceNode)Node.Children[new YamlScalarNode("steps")]).Children
             .Cast<YamlMappingNode>()
-            .Select(step => new Step(Value(step, "uses"), Value(step, "run")))
+            .Select(step => new Step(Value(step, "uses"), Value(step, "run"), Map(step, "with")))
             .ToList();
+
+        public IReadOnlyDictionary<string, string> Permissions => Map(Node, "permissions");
+
+        public IReadOnlyDictionary<string, string> Environment => Map(Node, "env");
+
+        public string? this[string key] => Value(Node, key);
+
+        private static IReadOnlyDictionary<string, string> Map(YamlMappingNode node, string key) =>
+            node.Children.TryGetValue(new YamlScalarNode(key), out var value) && value is YamlMappingNode mapping
+                ? mapping.Children.ToDictionary(pair => ((YamlScalarNode)pair.Key).Value!, pair => (pair.Value as YamlScalarNode)?.Value ?? string.Empty)
+                : new Dictionary<string, string>();
 
         public IReadOnlyList<string> Needs => Node.Children.TryGetValue(new YamlScalarNode("needs"), out var needs)
             ? needs is YamlSequenceNode list ? list.Children.Select(n => ((YamlScalarNode)n).Value!).ToList() : [((YamlScalarNode)needs).Value!]
@@ -59,7 +75,7 @@ public sealed partial class WorkflowFile
             node.Children.TryGetValue(new YamlScalarNode(key), out var value) ? ((YamlScalarNode)value).Value : null;
     }
 
-    public sealed record Step(string? Uses, string? Run)
+    public sealed record Step(string? Uses, string? Run, IReadOnlyDictionary<string, string> With)
     {
         public IReadOnlyList<BuildCall> BuildCalls => Run == null
             ? []

@@ -56,7 +56,7 @@ public sealed class WorkflowTests
                 var firstKubernetes = steps.FindIndex(step => step.BuildCalls.Any(call => KubernetesTargets.Contains(call.Target)));
                 if (firstKubernetes >= 0)
                 {
-                    var credentials = steps.FindIndex(step => step.Uses?.StartsWith("google-github-actions/get-gke-credentials@", StringComparison.Ordinal) == true);
+                    var credentials = steps.FindIndex(step => step.Run?.StartsWith("gcloud container clusters get-credentials ", StringComparison.Ordinal) == true);
                     Assert.That(credentials, Is.InRange(auth + 1, firstKubernetes - 1), $"{job.Id} gets cluster credentials after auth and before kubectl");
                 }
             }
@@ -71,9 +71,10 @@ public sealed class WorkflowTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(jobs.Keys, Is.EqualTo(new[] { "build-push", "gcp", "kubernetes", "verify" }));
-            Assert.That(jobs["gcp"].Needs, Does.Contain("build-push"));
-            Assert.That(jobs["kubernetes"].Needs, Does.Contain("gcp").And.Contain("build-push"));
+            Assert.That(jobs.Keys, Is.EqualTo(new[] { "build-push", "database", "iam", "kubernetes", "verify" }));
+            Assert.That(jobs["database"].Needs, Does.Contain("build-push"));
+            Assert.That(jobs["iam"].Needs, Does.Contain("build-push"));
+            Assert.That(jobs["kubernetes"].Needs, Does.Contain("database").And.Contain("iam").And.Contain("build-push"));
             Assert.That(jobs["verify"].Needs, Does.Contain("kubernetes"));
             var calls = jobs.Values.SelectMany(job => job.Steps).SelectMany(step => step.BuildCalls).ToList();
             Assert.That(calls.All(call => call.Exclusive), Is.True, "every job step runs one target alone");
@@ -88,7 +89,7 @@ public sealed class WorkflowTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(workflow.Scalar("permissions", "id-token"), Is.EqualTo("write"));
+            Assert.That(workflow.Scalar("jobs", "build-push", "permissions", "id-token"), Is.EqualTo("write"));
             Assert.That(workflow.Scalar("concurrency", "group"), Does.Contain("inputs.environment"));
             Assert.That(workflow.Scalar("concurrency", "cancel-in-progress"), Is.EqualTo("false"), "a deploy in progress is never cancelled half-way");
             Assert.That(workflow.Scalar("on", "workflow_dispatch", "inputs", "database", "type"), Is.EqualTo("choice"));
