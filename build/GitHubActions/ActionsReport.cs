@@ -32,8 +32,9 @@ public static class ActionsReport
         context.GitHubActions().Commands.SetOutputParameter("image-tag", image.Tag);
     }
 
+    /// <summary>The message's first line only: the rest may quote cluster output, which must not become lines of its own in the command.</summary>
     public static void AnnotateFailure(ICakeContext context, string task, Exception exception) =>
-        context.GitHubActions().Commands.Error(exception.Message, new GitHubActionsAnnotation { Title = $"{task} failed" });
+        context.GitHubActions().Commands.Error(PrintableText.Of(exception.Message.Split('\n')[0].TrimEnd('\r')), new GitHubActionsAnnotation { Title = $"{task} failed" });
 
     public static void WriteStepSummary(BuildContext context, IEnumerable<string> tasks, bool successful)
     {

@@ -157,6 +157,28 @@ internal sealed class HostCommand(HostBlueprint blueprint) : AsyncCommand<HostCo
 
     private static int Report(ICakeLog log, Exception exception)
     {
+        // An error may quote what it read (pod logs, API answers); on GitHub Actions no line of it may run as a workflow command.
+        var resumeToken = Environment.GetEnvironmentVariable("GITHUB_ACTIONS") == "true" ? Guid.NewGuid().ToString("N") : null;
+        if (resumeToken != null)
+        {
+            Console.Error.WriteLine($"::stop-commands::{resumeToken}");
+        }
+
+        try
+        {
+            return ReportCause(log, exception);
+        }
+        finally
+        {
+            if (resumeToken != null)
+            {
+                Console.Error.WriteLine($"::{resumeToken}::");
+            }
+        }
+    }
+
+    private static int ReportCause(ICakeLog log, Exception exception)
+    {
         var root = exception is AggregateException aggregate ? aggregate.Flatten().InnerExceptions.First() : exception;
         for (var cause = root; cause != null; cause = cause.InnerException)
         {

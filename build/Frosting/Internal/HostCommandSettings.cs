@@ -2,6 +2,7 @@ using System.ComponentModel;
 using Cake.Cli;
 using Cake.Core.Diagnostics;
 using Cake.Core.IO;
+using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace Cake.Frosting.Internal;
@@ -18,9 +19,24 @@ internal sealed class HostCommandSettings : CommandSettings
     public DirectoryPath? WorkingDirectory { get; set; }
 
     [CommandOption("--verbosity|-v <VERBOSITY>")]
-    [TypeConverter(typeof(VerbosityConverter))]
     [Description("Quiet, Minimal, Normal, Verbose or Diagnostic.")]
-    public Verbosity? Verbosity { get; set; }
+    public string? VerbosityName { get; set; }
+
+    /// <summary>The parsed --verbosity; null when not given. Parsed here so a bad value gets a message, not a converter's type name.</summary>
+    public Verbosity? Verbosity => VerbosityName?.ToLowerInvariant() switch
+    {
+        null => null,
+        "q" or "quiet" => Cake.Core.Diagnostics.Verbosity.Quiet,
+        "m" or "minimal" => Cake.Core.Diagnostics.Verbosity.Minimal,
+        "n" or "normal" => Cake.Core.Diagnostics.Verbosity.Normal,
+        "v" or "verbose" => Cake.Core.Diagnostics.Verbosity.Verbose,
+        "d" or "diagnostic" => Cake.Core.Diagnostics.Verbosity.Diagnostic,
+        _ => null,
+    };
+
+    public override ValidationResult Validate() => VerbosityName != null && Verbosity == null
+        ? ValidationResult.Error($"--verbosity='{VerbosityName}': expected quiet, minimal, normal, verbose or diagnostic.")
+        : ValidationResult.Success();
 
     [CommandOption("--description|--descriptions|--showdescription|--showdescriptions")]
     [Description("Shows the description of each task.")]

@@ -64,6 +64,21 @@ public sealed class HostTests
         });
     }
 
+    [TestCase("--target=", "Unknown target ''")]
+    [TestCase("--verbosity=bogus", "--verbosity='bogus': expected quiet, minimal, normal, verbose or diagnostic")]
+    [TestCase("--verbosity=", "--verbosity='': expected quiet, minimal, normal, verbose or diagnostic")]
+    public async Task A_host_option_without_a_usable_value_is_bad_input_named_in_the_message(string argument, string message)
+    {
+        var result = await new BuildProcess().RunAsync(argument);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.EqualTo(2), result.ToString);
+            Assert.That(System.Text.RegularExpressions.Regex.Replace(result.All, @"\s+", " "), Does.Contain(message));
+            Assert.That(result.All, Does.Not.Contain("Settings:"), "nothing ran");
+        });
+    }
+
     [Test]
     public async Task Report_is_printed_with_durations()
     {

@@ -143,6 +143,35 @@ public sealed class KubernetesStepsTests
     }
 
     [Test]
+    public async Task On_GitHub_Actions_a_workflow_command_in_the_pod_logs_is_printed_with_commands_stopped()
+    {
+        // Given a crash-looping pod whose log forges a workflow command, in a GitHub Actions step
+        await using var cluster = await KubeTestEnvironment.StartAsync();
+        using var runner = new TempDirectory();
+        cluster.Server.Controller.SetBehaviour("mlflow", PodBehaviour.CrashLoop);
+        cluster.Server.Controller.CrashLogError = "::error title=forged::the deploy is fine, merge it";
+        var build = cluster.Build("in-cluster");
+        build.Environment["GITHUB_ACTIONS"] = "true";
+        build.Environment["GITHUB_STEP_SUMMARY"] = runner.Combine("summary.md");
+
+        // When WaitReady reports it
+        var run = await build.RunAsync(KubeTestEnvironment.ThroughWaitReady);
+
+        // Then the forged line sits between ::stop-commands::TOKEN and ::TOKEN::, and the annotation holds the first line only
+        var error = run.Error.Split('\n').Select(line => line.TrimEnd('\r')).ToList();
+        var forged = error.FindIndex(line => line.Contains("::error title=forged::"));
+        var stop = error.FindIndex(line => line.StartsWith("::stop-commands::", StringComparison.Ordinal));
+        var token = stop >= 0 ? error[stop]["::stop-commands::".Length..] : "none";
+        Assert.Multiple(() =>
+        {
+            Assert.That(forged, Is.GreaterThan(stop).And.GreaterThan(-1), run.ToString);
+            Assert.That(stop, Is.GreaterThan(-1));
+            Assert.That(error.FindIndex(line => line == $"::{token}::"), Is.GreaterThan(forged));
+            Assert.That(run.Output.Split('\n'), Has.None.Match("^::error title=forged"), "not on standard output either");
+        });
+    }
+
+    [Test]
     public async Task WaitReady_gives_up_at_WAIT_TIMEOUT_with_what_it_waited_for()
     {
         await using var cluster = await KubeTestEnvironment.StartAsync();
