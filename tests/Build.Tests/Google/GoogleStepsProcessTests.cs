@@ -177,9 +177,36 @@ public sealed class GoogleStepsProcessTests
 
         var result = await process.RunAsync("--target=CreateDatabase", "--exclusive");
 
+        var error = result.All.Split('\n').Single(line => line.Contains("DB_PASSWORD is required"));
         Assert.That(result.ExitCode, Is.EqualTo(2), result.ToString());
-        Assert.That(result.All, Does.Contain("DB_PASSWORD is required"));
+        Assert.That(error, Does.Contain("the DB_PASSWORD environment variable").And.Contain("DB_PASSWORD_FILE=PATH"));
+        Assert.That(error, Does.Not.Contain("--db-password").And.Not.Contain("cake.config"), "a secret is never suggested on the command line or in a committed file");
         Assert.That(fake.Requests, Is.Empty);
+    }
+
+    [Test]
+    public async Task Database_password_from_a_mounted_file_is_used_without_its_final_newline()
+    {
+        // Given the password in a file, as a mounted secret, and not in the environment
+        await using var fake = await StartFakeAsync();
+        using var directory = new TempDirectory();
+        var file = directory.Combine("db-password");
+        File.WriteAllText(file, DatabasePassword + "\n");
+        var process = Process(fake);
+        process.Environment.Remove("DB_PASSWORD");
+        process.Environment["DB_PASSWORD_FILE"] = file;
+
+        // When CreateDatabase creates the user
+        var result = await process.RunAsync("--target=CreateDatabase", "--exclusive");
+
+        // Then the user gets exactly the file's password, and the table says where it came from
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.Zero, result.ToString());
+            Assert.That(fake.Requests.Where(request => request.Method == "POST" && request.Path.EndsWith("/users", StringComparison.Ordinal)).Select(request => request.Body), Has.One.Contains($"\"password\":\"{DatabasePassword}\""));
+            Assert.That(result.All, Does.Contain("file DB_PASSWORD_FILE (environment DB_PASSWORD_FILE)"));
+        });
+        AssertNoSecretPrinted(result);
     }
 
     [Test]
