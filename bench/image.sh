@@ -13,11 +13,13 @@ done
 docker info >/dev/null 2>&1 || { echo "the docker daemon is not running (start dockerd)" >&2; exit 1; }
 
 work="$(mktemp -d)"
+# IMAGE_CONTEXT must lie inside the repository: the context goes into its git-ignored artifacts/ folder.
+context="$PWD/artifacts/bench-image-context-$$"
 registry_pid=""
 cleanup() {
   [[ -n "$registry_pid" ]] && kill "$registry_pid" 2>/dev/null || true
   docker image ls --quiet --filter reference="127.0.0.1:$port/bench" | sort -u | xargs -r docker image rm --force >/dev/null 2>&1 || true
-  rm -rf "$work"
+  rm -rf "$work" "$context"
 }
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 trap cleanup EXIT
@@ -36,7 +38,6 @@ docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
 registry_pid=$!
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.1; done
 
-context="$work/context"
 mkdir -p "$context"
 cp /bin/busybox "$context/busybox"
 printf 'FROM scratch\nCOPY busybox /bin/busybox\nCOPY payload.bin /data/payload.bin\nCMD ["/bin/busybox", "true"]\n' >"$context/Dockerfile"
