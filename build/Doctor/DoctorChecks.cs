@@ -63,7 +63,7 @@ public sealed class DoctorChecks(ICakeContext context, DeploySettings settings)
         const string check = "kube context";
         if (settings.KubeContext == null)
         {
-            return new DoctorCheck(check, false, "no context is set", "set KUBE_CONTEXT, or PROJECT_ID, REGION and CLUSTER_NAME", Required: false);
+            return new DoctorCheck(check, false, "no context is set", $"{SettingNames.KubeContext}: {SettingNames.Get(SettingNames.KubeContext).RequiredHint(settings.Database)}", Required: false);
         }
 
         var (exitCode, output) = RunProbe(context.Tools.Resolve("kubectl")!, ["config", "get-contexts", settings.KubeContext, "--output=name"]);

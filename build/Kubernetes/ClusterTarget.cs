@@ -11,7 +11,7 @@ public sealed record ClusterTarget(string Context, string Namespace, string? Gke
     public static ClusterTarget From(DeploySettings settings)
     {
         var gke = settings.DefaultOf(SettingNames.KubeContext);
-        var context = settings.KubeContext ?? throw new InvalidOperationException($"{SettingNames.KubeContext} is required here; set it or PROJECT_ID, REGION and CLUSTER_NAME.");
+        var context = settings.KubeContext ?? throw new InvalidOperationException($"{SettingNames.KubeContext} is required here: {SettingNames.Get(SettingNames.KubeContext).RequiredHint(settings.Database)}.");
         return new ClusterTarget(context, settings.Namespace, gke);
     }
 }
