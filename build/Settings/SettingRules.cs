@@ -25,11 +25,23 @@ public static partial class SettingRules
 
     public static SettingParser KubeContext { get; } = SettingParser.Pattern(KubeContextPattern(), "a kube context name has up to 253 letters, digits, '.', '_', '-', '@', ':' or '/'");
 
-    /// <summary>A path resolved against the repository, which must stay inside it: everything in it is hashed, sent to docker and trusted.</summary>
+    /// <summary>
+    /// A path resolved against the repository, which must stay inside it, symbolic links followed: everything in it is
+    /// hashed, sent to docker and trusted.
+    /// </summary>
     public static SettingParser PathInRepository { get; } = new((value, settings) =>
     {
-        var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(settings.WorkingDirectory));
-        var full = Path.GetFullPath(value, root);
+        string root, full;
+        try
+        {
+            root = Path.TrimEndingDirectorySeparator(RealPath(Path.GetFullPath(settings.WorkingDirectory)));
+            full = RealPath(Path.GetFullPath(value, settings.WorkingDirectory));
+        }
+        catch (IOException)
+        {
+            return SettingParse.Fail("the path cannot be resolved: a symbolic link on it loops");
+        }
+
         return full == root || full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal)
             ? SettingParse.Ok(value)
             : SettingParse.Fail($"the path resolves to {PrintableText.Of(full)}, outside the repository {root}; give a path inside it");
@@ -94,6 +106,22 @@ public static partial class SettingRules
 
         return SettingParse.Fail("expected PROJECT:REGION:INSTANCE (for example my-project:europe-west1:mlflow-db) or a bare instance name");
     });
+
+    /// <summary>The absolute path with every symbolic link along it replaced by its final target.</summary>
+    private static string RealPath(string fullPath)
+    {
+        var current = Path.GetPathRoot(fullPath)!;
+        foreach (var part in fullPath[current.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            current = Path.Combine(current, part);
+            if (new FileInfo(current).LinkTarget != null && new FileInfo(current).ResolveLinkTarget(returnFinalTarget: true) is { } target)
+            {
+                current = RealPath(Path.GetFullPath(target.FullName));
+            }
+        }
+
+        return current;
+    }
 
     [GeneratedRegex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$")]
     private static partial Regex ProjectIdPattern();

@@ -122,4 +122,19 @@ public sealed class SettingDefinitionTests
             Assert.That(settings.ValueWhenUnset(SettingNames.Database), Is.EqualTo("in-cluster"));
         });
     }
+
+    [Test]
+    public void A_build_context_that_links_out_of_the_repository_is_refused()
+    {
+        // Given a symbolic link inside the repository that points at /etc
+        using var directory = new TempDirectory(Path.Combine(RepositoryLayout.Root, "artifacts", "test-links"));
+        var link = Path.Combine(directory.Path, "context");
+        Directory.CreateSymbolicLink(link, "/etc");
+
+        // When it is the image context
+        var settings = TestSettings.Parse(new Dictionary<string, string> { [SettingNames.ImageContext] = Path.GetRelativePath(RepositoryLayout.Root, link) });
+
+        // Then the link is followed and the setting refused
+        Assert.That(settings.Errors.Single().Message, Does.Contain("IMAGE_CONTEXT=").And.Contain("the path resolves to /etc, outside the repository"));
+    }
 }
