@@ -54,7 +54,11 @@ public sealed class AppliedMlflow : IAsyncDisposable
         try
         {
             var build = kube.Build(database);
-            build.Environment["DB_PASSWORD"] = cloudSqlPassword;
+            if (database == "cloud-sql")
+            {
+                build.Environment["DB_PASSWORD"] = cloudSqlPassword;
+            }
+
             var applied = await build.RunAsync(KubeTestEnvironment.ThroughApply);
             if (applied.ExitCode != 0)
             {
