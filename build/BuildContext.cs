@@ -68,6 +68,9 @@ public sealed class BuildContext : FrostingContext, IDisposable
     /// <summary>The image pinned by digest, once a step has pushed or resolved it; for the closing summary only.</summary>
     public ImageReference? DeployedImage { get; set; }
 
+    /// <summary>The schema revisions the migration Job reported, once Apply or WaitReady has seen it complete; for the closing summary only.</summary>
+    public SchemaMigration? SchemaMigration { get; set; }
+
     /// <summary>Criteria helper: returns <paramref name="condition"/>, and when false records why for the report.</summary>
     public bool ShouldRun(bool condition, string reasonToSkip)
     {

@@ -56,6 +56,11 @@ public sealed class BuildLifetime : AsyncFrostingLifetime<BuildContext>
             return;
         }
 
+        if (context.SchemaMigration is { } schema)
+        {
+            context.Log.Information("Database schema: {0}", schema);
+        }
+
         var verb = context.Changes.IsPlan ? "would be made" : "made";
         context.Log.Information(changes.Count == 0 ? "No changes: everything was already in place." : $"{changes.Count} change(s) {verb}.");
     }

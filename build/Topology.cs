@@ -1,3 +1,4 @@
+using MlflowGke.Build.Kubernetes;
 using MlflowGke.Build.Preflight;
 using MlflowGke.Build.Settings;
 
@@ -7,7 +8,7 @@ namespace MlflowGke.Build;
 /// What this run deploys, decided once from the settings: the committed overlay and components, the workloads
 /// WaitReady waits for, the Kubernetes service accounts with the Google service accounts they act as, the database
 /// MLflow reaches, and which preflight checks apply. Classes read it instead of branching on the database path.
-/// A new capability (auth, exposure, a migration Job, metrics) adds its parts here: a component, a workload, a
+/// A new capability (auth, exposure, metrics) adds its parts here: a component, a workload, a
 /// service-account pair, a preflight check. Parts that need a setting are computed on first use, so a step that
 /// does not need them (WaitReady alone needs only the kube context) runs without it.
 /// </summary>
@@ -51,6 +52,16 @@ public sealed class Topology(DeploySettings settings)
     public CloudSqlTarget? CloudSql => OnCloudSql
         ? (field ??= new CloudSqlTarget(settings.CloudSqlInstance, settings.CloudSqlEngine, settings.CloudSqlPrivateIp, CloudSqlTarget.DatabaseName, settings.DatabaseUser))
         : null;
+
+    /// <summary>
+    /// The database MLflow's backend store URI points at: the in-cluster PostgreSQL Service, or the Cloud SQL Auth Proxy's
+    /// Service (port 3306 and the pymysql driver for MySQL), and the database mlflowdb.
+    /// </summary>
+    public DatabaseTarget DatabaseTarget => field ??= CloudSql is { } cloudSql
+        ? cloudSql.Engine == CloudSqlEngine.MySql
+            ? new(Database, "mysql+pymysql", DatabaseWorkload.Name, 3306, CloudSqlTarget.DatabaseName, cloudSql.Instance.ConnectionName)
+            : new(Database, "postgresql+psycopg2", DatabaseWorkload.Name, 5432, CloudSqlTarget.DatabaseName, cloudSql.Instance.ConnectionName)
+        : new(Database, "postgresql+psycopg2", DatabaseWorkload.Name, 5432, CloudSqlTarget.DatabaseName, null);
 
     /// <summary>The login MLflow uses: DB_USER/DB_PASSWORD on Cloud SQL (the user CreateDatabase made); a generated password in-cluster.</summary>
     public DatabaseLogin DatabaseLogin => field ??= new DatabaseLogin(settings.DatabaseUser, OnCloudSql ? settings.DatabasePassword : null);

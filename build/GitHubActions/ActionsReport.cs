@@ -48,6 +48,7 @@ public static class ActionsReport
             .AppendLine($"| database path | `{settings.Database.ToSettingValue()}` |")
             .AppendLine($"| namespace | `{settings.Namespace}` (context `{settings.KubeContext ?? "not set"}`) |")
             .AppendLine($"| image | {(context.DeployedImage is { } image ? $"`{image.Pinned}`" : "not resolved in this step")} |")
+            .AppendLine($"| database schema | {(context.SchemaMigration is { } schema ? $"`{schema.Before ?? "unknown"}` → `{schema.After ?? "unknown"}` (Job `{schema.Job}`)" : "not checked in this step")} |")
             .AppendLine($"| changes | {(changes.Count == 0 ? "none: everything was already in place" : $"{changes.Count}{(context.Changes.IsPlan ? " (plan only, none made)" : string.Empty)}")} |")
             .AppendLine();
         foreach (var change in changes)

@@ -2,49 +2,70 @@ using Cake.Core;
 using Cake.Core.Diagnostics;
 using Cake.Core.IO;
 using MlflowGke.Build.Changes;
+using MlflowGke.Build.Rendering;
 using MlflowGke.Build.Settings;
 
 namespace MlflowGke.Build.Kubernetes;
 
 /// <summary>
-/// Applies a rendered manifest (one multi-document YAML file) to the namespace.
+/// Applies a rendered manifest (one multi-document YAML file) to the namespace, in two parts: everything but the
+/// MLflow server first (ConfigMaps, the database workload, the migration Job), then, once the migration Job has
+/// completed, the server's Deployment, so that no server pod ever starts on a schema older than its image.
 /// Server-side apply with field manager mlflow-gke-deploy, rather than client-side apply: the server merges by
 /// each field's owner, so fields another manager set (Annotate's Workload Identity annotation, which the manifests
 /// never carry, or an autoscaler's replicas) survive an Apply, there is no last-applied annotation to drift,
 /// and `kubectl diff --server-side` answers "what would change" with the server's own defaulting.
 /// </summary>
-public sealed class ClusterDeployer(IKubectl kubectl, ServiceAccountAnnotator annotator, DatabaseCredentials credentials, ChangeGate changes, ICakeLog log)
+public sealed class ClusterDeployer(IKubectl kubectl, ChangeGate changes, ICakeLog log, MigrationJob migrations)
 {
-    // Kinds the manifests create and a path switch may leave behind, with the label every suite object carries.
-    private const string PrunableKinds = "deployments.apps,statefulsets.apps,services,networkpolicies.networking.k8s.io,serviceaccounts,configmaps";
+    // Kinds the manifests create and a path switch or a new image may leave behind, with the label every suite object carries.
+    private const string PrunableKinds = "deployments.apps,statefulsets.apps,jobs.batch,services,networkpolicies.networking.k8s.io,serviceaccounts,configmaps";
     private const string ManagedBySelector = "app.kubernetes.io/managed-by=mlflow-gke-deploy";
     private const string PostgresClaimsSelector = "app=postgres";
 
-    public async Task ApplyAsync(FilePath manifest, DatabasePath database, DatabaseLogin login, bool deleteData, CancellationToken cancellationToken = default)
-    {
-        var namespaceExists = await annotator.EnsureNamespaceAsync(cancellationToken);
-        await credentials.EnsureAsync(login, cancellationToken);
-        var wanted = await kubectl.NamesAsync(Manifest("create", manifest).Append("--dry-run=client"), cancellationToken);
-        await RemoveAsync(wanted, $"not part of the {database.ToSettingValue()} path", deleteData, cancellationToken);
+    // The MLflow server's Deployment carries this label (deployment/mlflow/base/deployment.yaml); objects without it match the "!=" selector.
+    private const string ServerSelector = "app.kubernetes.io/component=server";
+    private const string AllButServerSelector = "app.kubernetes.io/component!=server";
 
-        var apply = $"apply {manifest.GetFilename()} ({wanted.Count} objects, server-side, field manager {KubectlObjects.DeployFieldManager})";
+    /// <summary>Applies <paramref name="rendered"/>, waits for its migration Job, prunes what it no longer holds; returns the schema revisions (null in a plan).</summary>
+    public async Task<SchemaMigration?> ApplyAsync(RenderedDeployment rendered, bool namespaceExists, DatabasePath database, bool deleteData, TimeSpan migrationTimeout, CancellationToken cancellationToken = default)
+    {
+        var wanted = await NamesAsync(rendered.Manifest, null, cancellationToken);
+        await migrations.DeleteIfFailedAsync(rendered.MigrationJob, cancellationToken);
+        await ApplyPartAsync(rendered.Manifest, AllButServerSelector, "everything but the MLflow server", namespaceExists, cancellationToken);
+        var migration = await migrations.WaitAsync(rendered.MigrationJob, migrationTimeout, cancellationToken);
+        await ApplyPartAsync(rendered.Manifest, ServerSelector, "the MLflow server", namespaceExists, cancellationToken);
+        await RemoveAsync(wanted, $"not part of this {database.ToSettingValue()} render", deleteData, cancellationToken);
+        return migration;
+    }
+
+    private Task<IReadOnlyList<string>> NamesAsync(FilePath manifest, string? selector, CancellationToken cancellationToken) =>
+        kubectl.NamesAsync(Selected(Manifest("create", manifest).Append("--dry-run=client"), selector), cancellationToken);
+
+    private async Task ApplyPartAsync(FilePath manifest, string selector, string part, bool namespaceExists, CancellationToken cancellationToken)
+    {
+        var names = await NamesAsync(manifest, selector, cancellationToken);
+        var apply = $"apply {part} from {manifest.GetFilename()} ({names.Count} objects, server-side, field manager {KubectlObjects.DeployFieldManager})";
         if (!namespaceExists)
         {
             // A server dry run cannot place objects in a namespace that does not exist yet.
-            await changes.MakeAsync($"{apply}: {string.Join(", ", wanted)}", () => ApplyManifestAsync(manifest, cancellationToken));
+            await changes.MakeAsync($"{apply}: {string.Join(", ", names)}", () => ApplyManifestAsync(manifest, selector, cancellationToken));
             return;
         }
 
-        var diff = await kubectl.RunAsync(ServerSide(Manifest("diff", manifest)), acceptedExitCodes: [1], cancellationToken: cancellationToken);
+        var diff = await kubectl.RunAsync(Selected(ServerSide(Manifest("diff", manifest)), selector), acceptedExitCodes: [1], cancellationToken: cancellationToken);
         if (diff.ExitCode == 0)
         {
-            log.Information("No changes: the {0} objects in namespace {1} already match {2}.", wanted.Count, kubectl.Namespace, manifest.GetFilename());
+            log.Information("No changes: {0} ({1} objects in namespace {2}) already match {3}.", part, names.Count, kubectl.Namespace, manifest.GetFilename());
             return;
         }
 
-        log.Information("Changes against the live objects (kubectl diff --server-side):{0}{1}", Environment.NewLine, diff.Output);
-        await changes.MakeAsync(apply, () => ApplyManifestAsync(manifest, cancellationToken));
+        log.Information("Changes to {0} against the live objects (kubectl diff --server-side):{1}{2}", part, Environment.NewLine, diff.Output);
+        await changes.MakeAsync(apply, () => ApplyManifestAsync(manifest, selector, cancellationToken));
     }
+
+    private static ProcessArgumentBuilder Selected(ProcessArgumentBuilder arguments, string? selector) =>
+        selector == null ? arguments : arguments.AppendSwitchQuoted("--selector", "=", selector);
 
     private static ProcessArgumentBuilder Manifest(string verb, FilePath manifest) =>
         new ProcessArgumentBuilder().Append(verb).AppendSwitchQuoted("--filename", "=", manifest.FullPath);
@@ -52,12 +73,12 @@ public sealed class ClusterDeployer(IKubectl kubectl, ServiceAccountAnnotator an
     private static ProcessArgumentBuilder ServerSide(ProcessArgumentBuilder arguments) =>
         arguments.Append("--server-side").Append("--force-conflicts").AppendSwitchQuoted("--field-manager", "=", KubectlObjects.DeployFieldManager);
 
-    private Task ApplyManifestAsync(FilePath manifest, CancellationToken cancellationToken) =>
-        kubectl.RunAsync(ServerSide(Manifest("apply", manifest)), cancellationToken: cancellationToken);
+    private Task ApplyManifestAsync(FilePath manifest, string selector, CancellationToken cancellationToken) =>
+        kubectl.RunAsync(Selected(ServerSide(Manifest("apply", manifest)), selector), cancellationToken: cancellationToken);
 
     /// <summary>
-    /// Deletes the suite's objects that are not in <paramref name="wanted"/> (the other path's workloads, ConfigMaps of
-    /// earlier renders; everything on Teardown). The PostgreSQL volume and the database Secret stay unless --delete-data.
+    /// Deletes the suite's objects that are not in <paramref name="wanted"/> (the other path's workloads, ConfigMaps and
+    /// migration Jobs of earlier renders; everything on Teardown). The PostgreSQL volume and the database Secret stay unless --delete-data.
     /// </summary>
     public async Task RemoveAsync(IReadOnlyList<string> wanted, string reason, bool deleteData, CancellationToken cancellationToken = default)
     {
@@ -87,5 +108,6 @@ public sealed class ClusterDeployer(IKubectl kubectl, ServiceAccountAnnotator an
     }
 
     private Task DeleteAsync(string name, CancellationToken cancellationToken) =>
-        kubectl.RunAsync(new ProcessArgumentBuilder().Append("delete").Append(name).Append("--ignore-not-found").Append("--wait=false"), cancellationToken: cancellationToken);
+        // Background propagation: a Job's pods go with it (deleting a Job through the API without a policy orphans them).
+        kubectl.RunAsync(new ProcessArgumentBuilder().Append("delete").Append(name).Append("--cascade=background").Append("--ignore-not-found").Append("--wait=false"), cancellationToken: cancellationToken);
 }

@@ -10,82 +10,130 @@ using MlflowGke.Build.Settings;
 namespace MlflowGke.Build.Kubernetes;
 
 /// <summary>
-/// The Secret mlflow-db-credentials (keys username, password). With a generated password it is created once and then
-/// left alone: never overwritten, never printed. With a password from the settings (Cloud SQL) the settings are the
-/// source of truth and the Secret is brought in line with them. Written with kubectl from JSON on standard input
-/// (`kubectl create secret` would put the password on the command line).
+/// The cluster Secrets that hold database credentials, each path with its own, so switching paths and back never
+/// loses a login:
+/// <list type="bullet">
+/// <item><c>mlflow-db-credentials</c> (username, password): the in-cluster PostgreSQL's login, generated once, never
+/// overwritten, never printed; the postgres image reads it only when it initialises its volume.</item>
+/// <item><c>mlflow-backend-store</c> (uri, revision): the whole backend store URI of the current path's login, which MLflow
+/// and the migration Job read as MLFLOW_BACKEND_STORE_URI. Rewritten only when the URI changes, with a new random
+/// revision that Apply puts on the server's pod template so the pods restart with it.</item>
+/// </list>
+/// Both are written with kubectl from JSON on standard input (`kubectl create secret` would put values on the command line).
 /// </summary>
 public sealed class DatabaseCredentials(IKubectl kubectl, ChangeGate changes, ICakeLog log)
 {
-    public const string SecretName = "mlflow-db-credentials";
+    public const string LoginSecretName = "mlflow-db-credentials";
+    public const string BackendStoreSecretName = "mlflow-backend-store";
+
+    /// <summary>The revision a plan shows for a backend store Secret it would write.</summary>
+    public const string PlannedRevision = "planned";
+
     private const string PasswordAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-    /// <summary>URL-safe (it goes into the database URI): 32 letters and digits, about 190 bits.</summary>
+    /// <summary>32 letters and digits, about 190 bits.</summary>
     public static string GeneratePassword() => RandomNumberGenerator.GetString(PasswordAlphabet, 32);
 
-    public async Task EnsureAsync(DatabaseLogin login, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Makes sure the path's login exists and <c>mlflow-backend-store</c> holds its URI; returns the Secret's revision
+    /// (<see cref="PlannedRevision"/> when a plan would write it).
+    /// </summary>
+    public async Task<string> EnsureAsync(DatabaseTarget target, DatabaseLogin login, CancellationToken cancellationToken = default)
     {
-        if (login.Password != null)
+        var current = target.Path == DatabasePath.InCluster ? await EnsureGeneratedLoginAsync(login.User, cancellationToken) : login;
+        if (current == null)
         {
-            kubectl.AddSecret(login.Password);
+            await changes.MakeAsync($"create Secret {kubectl.Namespace}/{BackendStoreSecretName} with the URI of the generated login", () => Task.CompletedTask);
+            return PlannedRevision;
         }
 
-        var existing = await kubectl.GetAsync("secret", SecretName, cancellationToken);
-        if (existing == null)
-        {
-            var source = login.Password == null ? "generated password" : "password from DB_PASSWORD";
-            await changes.MakeAsync($"create Secret {kubectl.Namespace}/{SecretName} (username {login.User}, {source})", async () =>
-            {
-                try
-                {
-                    await WriteAsync("create", login with { Password = login.Password ?? GeneratePassword() }, cancellationToken);
-                }
-                catch (KubectlException exception) when (exception.IsAlreadyExists)
-                {
-                    log.Information("Secret {0}/{1} appeared meanwhile; keeping it.", kubectl.Namespace, SecretName);
-                }
-            });
-            return;
-        }
-
-        if (login.Password == null || Matches(existing, login))
-        {
-            log.Information("Secret {0}/{1} exists; keeping it.", kubectl.Namespace, SecretName);
-            return;
-        }
-
-        await changes.MakeAsync(
-            $"update Secret {kubectl.Namespace}/{SecretName} to the login in DB_USER/DB_PASSWORD (username {login.User})",
-            () => WriteAsync("replace", login, cancellationToken));
+        return await EnsureBackendStoreAsync(target.Uri(current), current, cancellationToken);
     }
 
-    /// <summary>Deletes the Secret; only Teardown with --delete-data does, since without it the data cannot be read.</summary>
+    /// <summary>Deletes both Secrets; only Teardown with --delete-data does, since without them the data cannot be read.</summary>
     public async Task DeleteAsync(CancellationToken cancellationToken = default)
     {
-        if (await kubectl.GetAsync("secret", SecretName, cancellationToken) != null)
+        foreach (var name in new[] { LoginSecretName, BackendStoreSecretName })
         {
-            await changes.MakeAsync(
-                $"delete Secret {kubectl.Namespace}/{SecretName} ({SettingNames.DeleteData}=true)",
-                () => kubectl.RunAsync(new ProcessArgumentBuilder().Append("delete").Append("secret").Append(SecretName).Append("--ignore-not-found"), cancellationToken: cancellationToken));
+            if (await kubectl.GetAsync("secret", name, cancellationToken) != null)
+            {
+                await changes.MakeAsync(
+                    $"delete Secret {kubectl.Namespace}/{name} ({SettingNames.DeleteData}=true)",
+                    () => kubectl.RunAsync(new ProcessArgumentBuilder().Append("delete").Append("secret").Append(name).Append("--ignore-not-found"), cancellationToken: cancellationToken));
+            }
         }
     }
 
-    private static bool Matches(JsonObject secret, DatabaseLogin login) =>
-        Decode(secret, "username") == login.User && Decode(secret, "password") == login.Password;
+    /// <summary>The in-cluster login, created when missing; null in plan mode when it would be created.</summary>
+    private async Task<DatabaseLogin?> EnsureGeneratedLoginAsync(string user, CancellationToken cancellationToken)
+    {
+        var existing = await kubectl.GetAsync("secret", LoginSecretName, cancellationToken);
+        if (existing != null)
+        {
+            var stored = new DatabaseLogin(Decode(existing, "username") ?? user, Decode(existing, "password"));
+            if (stored.Password != null)
+            {
+                kubectl.AddSecret(stored.Password);
+            }
+
+            log.Information("Secret {0}/{1} exists; keeping it{2}.", kubectl.Namespace, LoginSecretName, stored.User == user ? string.Empty : $" (username {stored.User}: PostgreSQL was initialised with it)");
+            return stored;
+        }
+
+        var generated = new DatabaseLogin(user, GeneratePassword());
+        kubectl.AddSecret(generated.Password!);
+        DatabaseLogin? created = null;
+        await changes.MakeAsync($"create Secret {kubectl.Namespace}/{LoginSecretName} (username {user}, generated password)", async () =>
+        {
+            try
+            {
+                await WriteAsync("create", LoginSecretName, new() { ["username"] = generated.User, ["password"] = generated.Password }, cancellationToken);
+                created = generated;
+            }
+            catch (KubectlException exception) when (exception.IsAlreadyExists)
+            {
+                log.Information("Secret {0}/{1} appeared meanwhile; keeping it.", kubectl.Namespace, LoginSecretName);
+                created = await EnsureGeneratedLoginAsync(user, cancellationToken);
+            }
+        });
+        return created;
+    }
+
+    private async Task<string> EnsureBackendStoreAsync(string uri, DatabaseLogin login, CancellationToken cancellationToken)
+    {
+        kubectl.AddSecret(uri);
+        if (login.Password != null)
+        {
+            kubectl.AddSecret(Uri.EscapeDataString(login.Password));
+        }
+
+        var existing = await kubectl.GetAsync("secret", BackendStoreSecretName, cancellationToken);
+        if (existing != null && Decode(existing, "uri") == uri && Decode(existing, "revision") is { } revision)
+        {
+            log.Information("Secret {0}/{1} holds the URI of {2}; keeping it.", kubectl.Namespace, BackendStoreSecretName, login.User);
+            return revision;
+        }
+
+        var written = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        var verb = existing == null ? "create" : "replace";
+        await changes.MakeAsync(
+            $"{verb} Secret {kubectl.Namespace}/{BackendStoreSecretName} with the backend store URI of {login.User} (MLflow's pods restart with it)",
+            () => WriteAsync(verb, BackendStoreSecretName, new() { ["uri"] = uri, ["revision"] = written }, cancellationToken));
+        return changes.IsPlan ? PlannedRevision : written;
+    }
 
     private static string? Decode(JsonObject secret, string key) =>
         secret["data"]?[key]?.GetValue<string>() is { } encoded ? Encoding.UTF8.GetString(Convert.FromBase64String(encoded)) : null;
 
-    private async Task WriteAsync(string verb, DatabaseLogin login, CancellationToken cancellationToken)
+    private async Task WriteAsync(string verb, string name, JsonObject stringData, CancellationToken cancellationToken)
     {
-        kubectl.AddSecret(login.Password!);
         var secret = new JsonObject
         {
             ["apiVersion"] = "v1",
             ["kind"] = "Secret",
-            ["metadata"] = new JsonObject { ["name"] = SecretName, ["namespace"] = kubectl.Namespace },
+            ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = kubectl.Namespace },
             ["type"] = "Opaque",
-            ["stringData"] = new JsonObject { ["username"] = login.User, ["password"] = login.Password },
+            ["stringData"] = stringData,
         };
         await kubectl.RunAsync(new ProcessArgumentBuilder().Append(verb).Append("--filename=-"), secret.ToJsonString(), cancellationToken: cancellationToken);
     }

@@ -19,7 +19,8 @@ public sealed class KubernetesSteps
         Guard = new ContextGuard(Kubectl);
         Annotator = new ServiceAccountAnnotator(Kubectl, changes, log);
         Credentials = new DatabaseCredentials(Kubectl, changes, log);
-        Deployer = new ClusterDeployer(Kubectl, Annotator, Credentials, changes, log);
+        Migrations = new MigrationJob(Kubectl, changes, log, TimeSpan.FromSeconds(1));
+        Deployer = new ClusterDeployer(Kubectl, changes, log, Migrations);
         Waiter = new RolloutWaiter(Kubectl, log, TimeSpan.FromSeconds(1));
     }
 
@@ -33,6 +34,8 @@ public sealed class KubernetesSteps
     public ServiceAccountAnnotator Annotator { get; }
 
     public DatabaseCredentials Credentials { get; }
+
+    public MigrationJob Migrations { get; }
 
     public ClusterDeployer Deployer { get; }
 

@@ -31,8 +31,12 @@ public sealed class ManifestRenderer
     /// <summary>Receives one folder per database path (in-cluster, cloud-sql); relative paths are under the repository root.</summary>
     public DirectoryPath OutputRoot { get; init; }
 
-    /// <summary>Writes OUTPUT_ROOT/PATH/kustomization.yaml and the rendered OUTPUT_ROOT/PATH/manifest.yaml; returns the manifest.</summary>
-    public async Task<FilePath> RenderAsync(ImageReference image)
+    /// <summary>
+    /// Writes OUTPUT_ROOT/PATH/kustomization.yaml and the rendered OUTPUT_ROOT/PATH/manifest.yaml. Renders twice: the
+    /// first output names the migration Job (see <see cref="MigrationJobName"/>), the second carries that name.
+    /// <paramref name="backendStoreRevision"/> goes on the server's pod template when known (Apply knows it, Render does not).
+    /// </summary>
+    public async Task<RenderedDeployment> RenderAsync(ImageReference image, string? backendStoreRevision = null)
     {
         var mlflowFolder = _repositoryRoot.Combine("deployment/mlflow");
         var overlay = mlflowFolder.Combine(_topology.Overlay);
@@ -44,8 +48,11 @@ public sealed class ManifestRenderer
         var folder = OutputRoot.MakeAbsolute(_repositoryRoot).Combine(_topology.Database.ToSettingValue());
         Directory.CreateDirectory(folder.FullPath);
         var relativeMlflowFolder = System.IO.Path.GetRelativePath(folder.FullPath, mlflowFolder.FullPath).Replace('\\', '/');
-        await File.WriteAllTextAsync(folder.CombineWithFilePath("kustomization.yaml").FullPath, GeneratedKustomization.For(_settings, _topology, image, relativeMlflowFolder));
+        var kustomization = folder.CombineWithFilePath("kustomization.yaml").FullPath;
+        await File.WriteAllTextAsync(kustomization, GeneratedKustomization.For(_settings, _topology, image, relativeMlflowFolder, backendStoreRevision: backendStoreRevision));
+        var migrationJob = MigrationJobName.For(_kustomize.Build(folder).Manifest, _topology.DatabaseTarget);
 
+        await File.WriteAllTextAsync(kustomization, GeneratedKustomization.For(_settings, _topology, image, relativeMlflowFolder, migrationJob, backendStoreRevision));
         var output = _kustomize.Build(folder);
         foreach (var warning in output.Warnings)
         {
@@ -54,6 +61,9 @@ public sealed class ManifestRenderer
 
         var manifest = folder.CombineWithFilePath("manifest.yaml");
         await File.WriteAllTextAsync(manifest.FullPath, output.Manifest);
-        return manifest;
+        return new RenderedDeployment(manifest, migrationJob);
     }
 }
+
+/// <summary>The rendered manifest file and the name it gives the migration Job.</summary>
+public sealed record RenderedDeployment(FilePath Manifest, string MigrationJob);

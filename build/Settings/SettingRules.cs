@@ -53,11 +53,6 @@ public static partial class SettingRules
 
     public static SettingParser ImageTag { get; } = SettingParser.Pattern(ImageTagPattern(), "a tag has up to 128 letters, digits, '_', '.' or '-' and does not start with '.' or '-'");
 
-    /// <summary>A secret that MLflow's database URI carries (postgresql://USER:PASSWORD@…), so only characters a URI needs no escaping for.</summary>
-    public static SettingParser DatabasePassword { get; } = SettingParser.Secret.Check<string>(password => UriSafePattern().IsMatch(password)
-        ? null
-        : "the password goes into the database URI, so it may only contain letters, digits, '-', '_', '.' and '~'");
-
     public static SettingParser DatabaseUser { get; } = SettingParser.Pattern(DatabaseUserPattern(), "a database user has up to 32 lowercase letters, digits or '_' and starts with a letter or '_'");
 
     /// <summary>An absolute http(s) URL without credentials, which would otherwise be printed in the logs.</summary>
@@ -155,9 +150,6 @@ public static partial class SettingRules
 
     [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")]
     private static partial Regex ImageTagPattern();
-
-    [GeneratedRegex("^[A-Za-z0-9._~-]+$")]
-    private static partial Regex UriSafePattern();
 
     [GeneratedRegex("^[a-z_][a-z0-9_]{0,31}$")]
     private static partial Regex DatabaseUserPattern();

@@ -5,7 +5,7 @@ using MlflowGke.Build.Settings;
 namespace MlflowGke.Build.Tasks;
 
 [TaskName("Apply")]
-[TaskDescription("Renders the manifest with the pushed image's digest, creates the database Secret once, removes the other path's workloads, applies.")]
+[TaskDescription("Writes the database Secrets, applies the rendered manifest but the MLflow server, waits for the schema migration Job, then applies the server; prunes what the render no longer holds.")]
 [IsDependentOn(typeof(AnnotateTask))]
 [RequiresSettings(SettingNames.KubeContext, SettingNames.ImageRepository, SettingNames.BucketNameMlflow, SettingNames.MlflowServiceAccountId, SettingNames.ProjectId)]
 [RequiresSettings(SettingNames.CloudSqlInstanceName, SettingNames.ResourceSuffix, SettingNames.DatabasePassword, OnlyOn = [DatabasePath.CloudSql])]
@@ -14,8 +14,11 @@ public sealed class ApplyTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)
     {
+        var (settings, topology, kubernetes) = (context.Settings, context.Topology, context.Kubernetes);
         var image = context.DeployedImage = await context.ImageResolver.ResolvePushedAsync();
-        var manifest = await context.Renderer.RenderAsync(image);
-        await context.Kubernetes.Deployer.ApplyAsync(manifest, context.Topology.Database, context.Topology.DatabaseLogin, context.Settings.DeleteData);
+        var namespaceExists = await kubernetes.Annotator.EnsureNamespaceAsync();
+        var backendStoreRevision = await kubernetes.Credentials.EnsureAsync(topology.DatabaseTarget, topology.DatabaseLogin);
+        var rendered = await context.Renderer.RenderAsync(image, backendStoreRevision);
+        context.SchemaMigration = await kubernetes.Deployer.ApplyAsync(rendered, namespaceExists, topology.Database, settings.DeleteData, settings.WaitTimeout);
     }
 }

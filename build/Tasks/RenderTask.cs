@@ -13,7 +13,7 @@ public sealed class RenderTask : AsyncFrostingTask<BuildContext>
     public override async Task RunAsync(BuildContext context)
     {
         var image = await context.ImageResolver.ResolvePushedAsync();
-        var manifest = await context.Renderer.RenderAsync(image);
-        context.Log.Information("Rendered the {0} manifest for {1} to {2}", context.Topology.Database.ToSettingValue(), image.Pinned, manifest.FullPath);
+        var rendered = await context.Renderer.RenderAsync(image);
+        context.Log.Information("Rendered the {0} manifest for {1} to {2} (migration Job {3})", context.Topology.Database.ToSettingValue(), image.Pinned, rendered.Manifest.FullPath, rendered.MigrationJob);
     }
 }

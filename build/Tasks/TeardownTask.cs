@@ -7,7 +7,7 @@ using MlflowGke.Build.Settings;
 namespace MlflowGke.Build.Tasks;
 
 [TaskName("Teardown")]
-[TaskDescription("Removes what Apply created in the namespace; keeps the PostgreSQL volume and the database Secret unless --delete-data, and never touches Cloud SQL, the bucket or IAM.")]
+[TaskDescription("Removes what Apply created in the namespace; keeps the PostgreSQL volume and the database Secrets unless --delete-data, and never touches Cloud SQL, the bucket or IAM.")]
 [RequiresSettings(SettingNames.KubeContext)]
 [Preflight(PreflightCheck.KubeContext)]
 public sealed class TeardownTask : AsyncFrostingTask<BuildContext>
@@ -22,7 +22,7 @@ public sealed class TeardownTask : AsyncFrostingTask<BuildContext>
         }
         else
         {
-            context.Log.Information("Keeping Secret {0}: the data it unlocks is kept. Set {1}=true (--delete-data) to delete both.", DatabaseCredentials.SecretName, SettingNames.DeleteData);
+            context.Log.Information("Keeping Secrets {0} and {1}: the data they unlock is kept. Set {2}=true (--delete-data) to delete them with it.", DatabaseCredentials.LoginSecretName, DatabaseCredentials.BackendStoreSecretName, SettingNames.DeleteData);
         }
 
         context.Log.Information("Kept: namespace {0}, the Cloud SQL database, the bucket and the IAM bindings (remove those with gcloud if you mean to).", context.Settings.Namespace);

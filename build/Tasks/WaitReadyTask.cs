@@ -1,3 +1,4 @@
+using Cake.Core.Diagnostics;
 using Cake.Frosting;
 using MlflowGke.Build.Preflight;
 using MlflowGke.Build.Settings;
@@ -5,14 +6,27 @@ using MlflowGke.Build.Settings;
 namespace MlflowGke.Build.Tasks;
 
 [TaskName("WaitReady")]
-[TaskDescription("Waits for mlflow and its database (PostgreSQL or the Cloud SQL proxy) to roll out; fails fast with the reason.")]
+[TaskDescription("Waits for the current schema migration Job, then for mlflow and its database (PostgreSQL or the Cloud SQL proxy) to roll out; fails fast with the reason and the logs.")]
 [IsDependentOn(typeof(ApplyTask))]
 [RequiresSettings(SettingNames.KubeContext)]
 [Preflight(PreflightCheck.KubeContext)]
 public sealed class WaitReadyTask : AsyncFrostingTask<BuildContext>
 {
     public override bool ShouldRun(BuildContext context) =>
-        context.UnlessPlan($"wait up to {context.Settings.WaitTimeout} for {string.Join(", ", context.Topology.Workloads.Select(workload => workload.Resource))}");
+        context.UnlessPlan($"wait up to {context.Settings.WaitTimeout} for the migration Job and {string.Join(", ", context.Topology.Workloads.Select(workload => workload.Resource))}");
 
-    public override Task RunAsync(BuildContext context) => context.Kubernetes.Waiter.WaitAsync(context.Topology.Workloads, context.Settings.WaitTimeout);
+    public override async Task RunAsync(BuildContext context)
+    {
+        var kubernetes = context.Kubernetes;
+        if (await kubernetes.Migrations.CurrentAsync() is { } job)
+        {
+            context.SchemaMigration ??= await kubernetes.Migrations.WaitAsync(job, context.Settings.WaitTimeout);
+        }
+        else
+        {
+            context.Log.Information("No migration Job in namespace {0} (run Apply first).", context.Settings.Namespace);
+        }
+
+        await kubernetes.Waiter.WaitAsync(context.Topology.Workloads, context.Settings.WaitTimeout);
+    }
 }

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using k8s;
 using k8s.Models;
 
@@ -12,7 +13,7 @@ public sealed record Workload(string Kind, string Name, V1PodTemplateSpec Templa
 }
 
 /// <summary>The objects of one rendered manifest, read strictly against the Kubernetes API models.</summary>
-public sealed class RenderedManifest(string text)
+public sealed partial class RenderedManifest(string text)
 {
     public string Text { get; } = text;
 
@@ -31,10 +32,17 @@ public sealed class RenderedManifest(string text)
     [
         .. All<V1Deployment>().Select(deployment => new Workload(deployment.Kind, deployment.Metadata.Name, deployment.Spec.Template, [])),
         .. All<V1StatefulSet>().Select(set => new Workload(set.Kind, set.Metadata.Name, set.Spec.Template, (set.Spec.VolumeClaimTemplates ?? []).Select(claim => claim.Metadata.Name).ToList())),
+        .. All<V1Job>().Select(job => new Workload(job.Kind, job.Metadata.Name, job.Spec.Template, [])),
     ];
+
+    /// <summary>The schema migration Job (named mlflow-migrate-HASH by the renderer).</summary>
+    public V1Job MigrationJob => All<V1Job>().Single();
 
     public Workload Workload(string name) => Workloads.Single(workload => workload.Name == name);
 
-    /// <summary>Kind/name of every object; the generated ConfigMap as mlflow-config-HASH.</summary>
-    public IEnumerable<string> KindsAndNames => Objects.Select(item => $"{item.Kind}/{(item is V1ConfigMap && item.Metadata.Name.StartsWith("mlflow-config-", StringComparison.Ordinal) ? "mlflow-config-HASH" : item.Metadata.Name)}");
+    /// <summary>Kind/name of every object; generated names (ConfigMaps, the migration Job) as NAME-HASH.</summary>
+    public IEnumerable<string> KindsAndNames => Objects.Select(item => $"{item.Kind}/{GeneratedSuffix().Replace(item.Metadata.Name, "-HASH")}");
+
+    [GeneratedRegex(@"(?<=^mlflow-(config|migrate))-[0-9a-z]+$")]
+    private static partial Regex GeneratedSuffix();
 }

@@ -92,7 +92,7 @@ public sealed class DeployEnvironment : IAsyncDisposable
         var instance = Google.CloudSql.Instance(GoogleTestSetup.Project, GoogleTestSetup.Instance)!;
         var objects = Kube.Catalog.Types
             .Where(type => type.Kind is not ("Pod" or "Event"))
-            .SelectMany(type => Kube.Store.List(type, null).Select(item => $"{type.Kind} {item["metadata"]?["namespace"]}/{item["metadata"]?["name"]}"))
+            .SelectMany(type => Kube.Store.List(type, null).Select(item => $"{type.Kind} {item["metadata"]?["namespace"]}/{(type.Kind == "Job" ? "mlflow-migrate-HASH (of the image, so of this registry)" : item["metadata"]?["name"])}"))
             .Order(StringComparer.Ordinal);
         return new DeployFacts(
             ContentTag,

@@ -163,18 +163,19 @@ public sealed class DeployTests
             Assert.That(environment.DeploymentImage("mlflow"), Is.EqualTo($"{environment.Repository}@{digest}"));
             Assert.That(environment.WorkloadIdentityMembers(MlflowEmail), Is.EqualTo(new[] { KsaMember(DeployEnvironment.Namespace, "mlflow") }));
             Assert.That(environment.Annotation("mlflow"), Is.EqualTo(MlflowEmail));
-            Assert.That(environment.Kube.Get("Secret", DeployEnvironment.Namespace, "mlflow-db-credentials"), Is.Not.Null);
-            Assert.That(result.Output, Does.Contain("deployment.apps/mlflow: rolled out"));
+            Assert.That(environment.Kube.Get("Secret", DeployEnvironment.Namespace, "mlflow-backend-store"), Is.Not.Null);
+            Assert.That(result.Output, Does.Contain("deployment.apps/mlflow: rolled out").And.Contain("Database schema: none → bf29a5ff90ea"));
             AssertNoSecretPrinted(result);
         });
         if (database == "cloud-sql")
         {
-            var password = environment.Kube.Get("Secret", DeployEnvironment.Namespace, "mlflow-db-credentials")!["data"]!["password"]!.GetValue<string>();
+            var uri = environment.Kube.Get("Secret", DeployEnvironment.Namespace, "mlflow-backend-store")!["data"]!["uri"]!.GetValue<string>();
             Assert.Multiple(() =>
             {
                 Assert.That(instance.Databases, Does.Contain("mlflowdb"));
                 Assert.That(instance.Users, Does.ContainKey("mlflow").WithValue(DatabasePassword));
-                Assert.That(Encoding.UTF8.GetString(Convert.FromBase64String(password)), Is.EqualTo(DatabasePassword));
+                Assert.That(Encoding.UTF8.GetString(Convert.FromBase64String(uri)), Is.EqualTo($"postgresql+psycopg2://mlflow:{Uri.EscapeDataString(DatabasePassword)}@cloudsql-proxy:5432/mlflowdb"));
+                Assert.That(environment.Kube.Get("Secret", DeployEnvironment.Namespace, "mlflow-db-credentials"), Is.Null);
                 Assert.That(environment.WorkloadIdentityMembers(ProxyEmail), Is.EqualTo(new[] { KsaMember(DeployEnvironment.Namespace, DeployEnvironment.ProxyAccount) }));
                 Assert.That(environment.Annotation(DeployEnvironment.ProxyAccount), Is.EqualTo(ProxyEmail));
                 Assert.That(environment.Google.Policies.Members(FakeGoogleCloud.ProjectResource(Project), "roles/cloudsql.client"), Is.EqualTo(new[] { $"serviceAccount:{ProxyEmail}" }));

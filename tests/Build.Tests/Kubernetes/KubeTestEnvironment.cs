@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 using MlflowGke.Build.Tests.Fakes.Kubernetes;
 using MlflowGke.Build.Tests.Fakes.Registry;
 using MlflowGke.Build.Tests.Support;
@@ -57,7 +58,7 @@ public sealed class KubeTestEnvironment : IAsyncDisposable
     }
 
     /// <summary>The build, with settings for this cluster on <paramref name="database"/> ("in-cluster" or "cloud-sql").</summary>
-    public BuildProcess Build(string database)
+    public BuildProcess Build(string database, string imageTag = ImageTag)
     {
         var build = new BuildProcess();
         build.Environment["HOME"] = _home.Path;
@@ -71,7 +72,7 @@ public sealed class KubeTestEnvironment : IAsyncDisposable
         build.Environment["WAIT_TIMEOUT"] = "60s";
         build.Environment["BUCKET_NAME_MLFLOW"] = "test-mlflow-artifacts";
         build.Environment["IMAGE_REPOSITORY"] = $"{Registry.Host}/{ImageName}";
-        build.Environment["IMAGE_TAG"] = ImageTag;
+        build.Environment["IMAGE_TAG"] = imageTag;
         if (database == "cloud-sql")
         {
             build.Environment["CLOUDSQL_INSTANCE_NAME"] = "mlflow-db";
@@ -120,6 +121,14 @@ public sealed class KubeTestEnvironment : IAsyncDisposable
     }
 
     public const string DatabasePassword = "CloudSqlPassword0123456789abcdef";
+
+    /// <summary>One key of a Secret in the namespace, decoded; null when the Secret or key is missing.</summary>
+    public string? SecretValue(string secret, string key) =>
+        Server.Get("Secret", Namespace, secret)?["data"]?[key]?.GetValue<string>() is { } encoded ? Encoding.UTF8.GetString(Convert.FromBase64String(encoded)) : null;
+
+    /// <summary>The names of the migration Jobs in the namespace.</summary>
+    public IReadOnlyList<string> MigrationJobs() =>
+        Server.Store.List(Server.Catalog.ByKind("Job"), Namespace).Select(job => job["metadata"]!["name"]!.GetValue<string>()).ToList();
 
     public async ValueTask DisposeAsync()
     {

@@ -10,9 +10,9 @@ public sealed class KubernetesStepsTests
 {
     private const string Ns = KubeTestEnvironment.Namespace;
 
-    [TestCase("in-cluster", "statefulset.apps/postgres")]
-    [TestCase("cloud-sql", "deployment.apps/cloudsql-proxy")]
-    public async Task Deploys_a_path_and_a_second_run_changes_nothing(string database, string databaseWorkload)
+    [TestCase("in-cluster", "statefulset.apps/postgres", "postgres:5432")]
+    [TestCase("cloud-sql", "deployment.apps/cloudsql-proxy", "cloudsql-proxy:5432")]
+    public async Task Deploys_a_path_and_a_second_run_changes_nothing(string database, string databaseWorkload, string databaseAddress)
     {
         await using var cluster = await KubeTestEnvironment.StartAsync();
 
@@ -23,23 +23,47 @@ public sealed class KubernetesStepsTests
         Assert.That(Annotation(cluster, "mlflow"), Is.EqualTo(KubeTestEnvironment.MlflowServiceAccountEmail));
         var writes = cluster.Server.Mutations.Select(request => request.Path).ToList();
         Assert.That(writes.FindIndex(path => path.EndsWith("/serviceaccounts/mlflow", StringComparison.Ordinal)), Is.LessThan(writes.FindIndex(path => path.Contains("/deployments/", StringComparison.Ordinal))), "annotated before any pod that uses it");
-        var password = Encoding.UTF8.GetString(Convert.FromBase64String(cluster.Server.Get("Secret", Ns, "mlflow-db-credentials")!["data"]!["password"]!.GetValue<string>()));
-        Assert.That(password, Does.Match("^[A-Za-z0-9]{32}$"));
-        Assert.That(first.All, Does.Not.Contain(password));
-        if (database == "cloud-sql")
-        {
-            Assert.That(Annotation(cluster, "mlflow-cloudsql-proxy"), Is.EqualTo(KubeTestEnvironment.ProxyServiceAccountEmail));
-            Assert.That(password, Is.EqualTo(KubeTestEnvironment.DatabasePassword), "on Cloud SQL the Secret holds the DB_PASSWORD login CreateDatabase made");
-            Assert.That(cluster.Server.Get("StatefulSet", Ns, "postgres"), Is.Null);
-            Assert.That(first.Output, Does.Not.Contain("statefulset.apps/postgres"));
-        }
+        var uri = cluster.SecretValue("mlflow-backend-store", "uri");
+        Assert.That(uri, Does.Match($"^postgresql\\+psycopg2://mlflow:[^@]+@{databaseAddress}/mlflowdb$"));
+        Assert.That(first.All, Does.Not.Contain(uri));
+        Assert.That(cluster.Server.Get("Job", Ns, cluster.MigrationJobs().Single()), Is.Not.Null);
 
         var writesBefore = cluster.Server.Mutations.Count;
         var second = await cluster.Build(database).RunAsync(KubeTestEnvironment.ThroughWaitReady);
 
         Assert.That(second.ExitCode, Is.Zero, second.ToString());
         Assert.That(cluster.Server.Mutations.Skip(writesBefore), Is.Empty, second.ToString());
-        Assert.That(second.Output, Does.Contain("No changes").And.Contain("already acts as").And.Contain("mlflow-db-credentials exists; keeping it"));
+        Assert.That(second.Output, Does.Contain("No changes").And.Contain("already acts as").And.Contain("mlflow-backend-store holds the URI of mlflow; keeping it"));
+        Assert.That(cluster.MigrationJobs(), Has.Count.EqualTo(1), "the completed Job is kept, so the next Deploy finds it");
+    }
+
+    [Test]
+    public async Task In_cluster_generates_a_login_once_and_the_backend_store_uri_uses_it()
+    {
+        await using var cluster = await KubeTestEnvironment.StartAsync();
+
+        var run = await cluster.Build("in-cluster").RunAsync(KubeTestEnvironment.ThroughApply);
+
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        var password = cluster.SecretValue("mlflow-db-credentials", "password");
+        Assert.That(password, Does.Match("^[A-Za-z0-9]{32}$"));
+        Assert.That(cluster.SecretValue("mlflow-backend-store", "uri"), Is.EqualTo($"postgresql+psycopg2://mlflow:{password}@postgres:5432/mlflowdb"));
+        Assert.That(run.All, Does.Not.Contain(password));
+    }
+
+    [Test]
+    public async Task Cloud_sql_takes_the_login_from_the_settings_and_writes_no_in_cluster_login()
+    {
+        await using var cluster = await KubeTestEnvironment.StartAsync();
+
+        var run = await cluster.Build("cloud-sql").RunAsync(KubeTestEnvironment.ThroughApply);
+
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        Assert.That(cluster.SecretValue("mlflow-backend-store", "uri"), Is.EqualTo($"postgresql+psycopg2://mlflow:{KubeTestEnvironment.DatabasePassword}@cloudsql-proxy:5432/mlflowdb"));
+        Assert.That(cluster.Server.Get("Secret", Ns, "mlflow-db-credentials"), Is.Null, "the in-cluster login is PostgreSQL's alone");
+        Assert.That(Annotation(cluster, "mlflow-cloudsql-proxy"), Is.EqualTo(KubeTestEnvironment.ProxyServiceAccountEmail));
+        Assert.That(cluster.Server.Get("StatefulSet", Ns, "postgres"), Is.Null);
+        Assert.That(run.Output, Does.Not.Contain("statefulset.apps/postgres"));
     }
 
     [Test]
@@ -176,6 +200,7 @@ public sealed class KubernetesStepsTests
     {
         await using var cluster = await KubeTestEnvironment.StartAsync();
         cluster.Server.Controller.ReadyDelay = TimeSpan.FromMinutes(5); // pods keep starting
+        cluster.Server.Controller.JobPodRunTime = TimeSpan.FromMilliseconds(300); // the migration completes
         var build = cluster.Build("in-cluster");
         build.Environment["WAIT_TIMEOUT"] = "3s";
 
@@ -227,8 +252,10 @@ public sealed class KubernetesStepsTests
         Assert.That(cluster.Server.Mutations, Is.Empty);
         Assert.That(run.Output, Does.Contain("PLAN would create namespace mlflow")
             .And.Contain("PLAN would create serviceaccount mlflow/mlflow-cloudsql-proxy with iam.gke.io/gcp-service-account=" + KubeTestEnvironment.ProxyServiceAccountEmail)
-            .And.Contain("PLAN would create Secret mlflow/mlflow-db-credentials")
+            .And.Contain("PLAN would create Secret mlflow/mlflow-backend-store with the backend store URI of mlflow")
+            .And.Contain("PLAN would run the migration Job mlflow-migrate-")
             .And.Contain("deployment.apps/cloudsql-proxy"));
+        Assert.That(run.Output, Does.Not.Contain("mlflow-db-credentials"), "the in-cluster login is not part of the cloud-sql path");
     }
 
     [Test]

@@ -22,6 +22,7 @@ public sealed class WaitReadyBenchmark
         await using var cluster = await KubeTestEnvironment.StartAsync();
         cluster.Server.Controller.SetBehaviour("mlflow", PodBehaviour.CrashLoop);
         cluster.Server.Controller.ReadyDelay = TimeSpan.FromSeconds(6); // both waiters are running when the crash loop shows
+        cluster.Server.Controller.JobPodRunTime = TimeSpan.FromMilliseconds(300); // Apply's migration Job does not wait for that
         Assert.That((await cluster.Build("in-cluster").RunAsync(KubeTestEnvironment.ThroughApply)).ExitCode, Is.Zero);
 
         var guide = TimedAsync(() => cluster.KubectlAsync("--context", KubeTestEnvironment.Context, "-n", KubeTestEnvironment.Namespace, "wait", "--for=condition=Ready", "pod", "-l", "app=mlflow", $"--timeout={guideTimeout}"));
@@ -33,7 +34,7 @@ public sealed class WaitReadyBenchmark
         var (suiteRun, suiteEnd) = await suite;
         var (guideRun, guideEnd) = await guide;
 
-        var crashShown = cluster.Server.Controller.ShownAt.Where(pair => pair.Key.StartsWith("mlflow-", StringComparison.Ordinal)).Min(pair => pair.Value);
+        var crashShown = cluster.Server.Controller.ShownAt.Where(pair => pair.Key.StartsWith("mlflow-", StringComparison.Ordinal) && !pair.Key.StartsWith("mlflow-migrate-", StringComparison.Ordinal)).Min(pair => pair.Value);
         var suiteLatency = suiteEnd - crashShown;
         var guideLatency = guideEnd - crashShown;
         var report = string.Create(CultureInfo.InvariantCulture, $"wait-ready bench: crash loop shown -> WaitReady failed {suiteLatency.TotalSeconds:0.00}s; -> kubectl wait --timeout={guideTimeout} gave up {guideLatency.TotalSeconds:0.00}s (target <= {Target.TotalSeconds:0}s); kubectl wait said: {guideRun.Error.Trim()}");

@@ -30,9 +30,9 @@ public sealed class ManifestRendererLocationTests
             OutputRoot = new DirectoryPath(relative),
         };
 
-        var manifest = await renderer.RenderAsync(RenderCase.CloudSqlPostgres.Image);
+        var rendered = await renderer.RenderAsync(RenderCase.CloudSqlPostgres.Image);
 
-        Assert.That(manifest.FullPath, Is.EqualTo(output.Combine("cloud-sql", "manifest.yaml")));
+        Assert.That(rendered.Manifest.FullPath, Is.EqualTo(output.Combine("cloud-sql", "manifest.yaml")));
         Assert.That(await File.ReadAllTextAsync(output.Combine("cloud-sql", "kustomization.yaml")), Does.Contain($"  - \"{Path.GetRelativePath(output.Combine("cloud-sql"), RepositoryLayout.Deployment)}/mlflow/env/gcp-cloudsql\"\n"));
     }
 }

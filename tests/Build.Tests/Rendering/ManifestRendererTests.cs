@@ -10,7 +10,7 @@ namespace MlflowGke.Build.Tests.Rendering;
 [TestFixtureSource(typeof(RenderCase), nameof(RenderCase.All))]
 public sealed partial class ManifestRendererTests(RenderCase renderCase)
 {
-    private const string ApplyCreatedSecret = "mlflow-db-credentials";
+    private static readonly string[] ApplyCreatedSecrets = ["mlflow-db-credentials", "mlflow-backend-store"];
 
     private TempDirectory _output = null!;
     private RenderedManifest _manifest = null!;
@@ -33,7 +33,7 @@ public sealed partial class ManifestRendererTests(RenderCase renderCase)
     [Test]
     public void Renders_exactly_the_objects_of_its_path()
     {
-        string[] common = ["Namespace/" + _settings.Namespace, "ServiceAccount/mlflow", "ConfigMap/mlflow-config-HASH", "Service/mlflow", "Deployment/mlflow"];
+        string[] common = ["Namespace/" + _settings.Namespace, "ServiceAccount/mlflow", "ConfigMap/mlflow-config-HASH", "Service/mlflow", "Deployment/mlflow", "ConfigMap/mlflow-migrate-HASH", "Job/mlflow-migrate-HASH"];
         string[] database = IsCloudSql
             ? ["ServiceAccount/mlflow-cloudsql-proxy", "Service/cloudsql-proxy", "Deployment/cloudsql-proxy", "NetworkPolicy/cloudsql-proxy"]
             : ["Service/postgres", "StatefulSet/postgres", "NetworkPolicy/postgres"];
@@ -60,7 +60,6 @@ public sealed partial class ManifestRendererTests(RenderCase renderCase)
 
         Assert.That(postgresObjects, IsCloudSql ? Is.Empty : Is.Not.Empty);
         Assert.That(postgresImages, IsCloudSql ? Is.Empty : Is.Not.Empty);
-        Assert.That(_manifest.MlflowConfig.Data["DB_HOST"], Is.EqualTo(IsCloudSql ? "cloudsql-proxy" : "postgres"));
     }
 
     [Test]
@@ -68,7 +67,7 @@ public sealed partial class ManifestRendererTests(RenderCase renderCase)
     {
         var configMaps = _manifest.All<V1ConfigMap>().ToDictionary(map => map.Metadata.Name, map => map.Data);
         var serviceAccounts = _manifest.All<V1ServiceAccount>().Select(account => account.Metadata.Name).ToHashSet();
-        var secrets = _manifest.All<V1Secret>().Select(secret => secret.Metadata.Name).Append(ApplyCreatedSecret).ToHashSet();
+        var secrets = _manifest.All<V1Secret>().Select(secret => secret.Metadata.Name).Concat(ApplyCreatedSecrets).ToHashSet();
         var unresolved = new List<string>();
         foreach (var workload in _manifest.Workloads)
         {
@@ -147,7 +146,7 @@ public sealed partial class ManifestRendererTests(RenderCase renderCase)
                 Assert.That(container.SecurityContext?.Capabilities?.Drop, Is.EqualTo(new[] { "ALL" }), $"{where}: capabilities");
             }
 
-            foreach (var container in workload.Template.Spec.Containers)
+            foreach (var container in workload.Kind == "Job" ? [] : workload.Template.Spec.Containers)
             {
                 var where = $"{workload.Name}/{container.Name}";
                 Assert.That(new[] { container.StartupProbe, container.ReadinessProbe, container.LivenessProbe }, Has.None.Null, $"{where}: startup, readiness and liveness probes");
@@ -158,7 +157,7 @@ public sealed partial class ManifestRendererTests(RenderCase renderCase)
     }
 
     [Test]
-    public void Network_policies_let_only_mlflow_pods_reach_the_database_port()
+    public void Network_policies_let_only_mlflow_and_its_migration_reach_the_database_port()
     {
         var policy = _manifest.All<V1NetworkPolicy>().Single();
         var database = _manifest.Workload(IsCloudSql ? "cloudsql-proxy" : "postgres");
@@ -168,9 +167,9 @@ public sealed partial class ManifestRendererTests(RenderCase renderCase)
         Assert.That(selected, Is.EqualTo(new[] { database.Name }), "the policy selects the database pods only");
         Assert.That(policy.Spec.PolicyTypes, Is.EqualTo(new[] { "Ingress" }));
         var rule = policy.Spec.Ingress.Single();
-        var from = rule.FromProperty.Single();
-        Assert.That(from.NamespaceSelector, Is.Null, "no other namespace is admitted");
-        Assert.That(_manifest.Workloads.Where(workload => Matches(from.PodSelector, workload.PodLabels)).Select(workload => workload.Name), Is.EqualTo(new[] { "mlflow" }));
+        Assert.That(rule.FromProperty.Select(from => from.NamespaceSelector), Has.All.Null, "no other namespace is admitted");
+        var admitted = _manifest.Workloads.Where(workload => rule.FromProperty.Any(from => Matches(from.PodSelector, workload.PodLabels))).Select(workload => workload.Name);
+        Assert.That(admitted, Is.EquivalentTo(new[] { "mlflow", _manifest.MigrationJob.Metadata.Name }), "the server and its migration Job");
         Assert.That(rule.Ports.Select(port => (port.Protocol, port.Port.Value)), Is.EqualTo(new[] { ("TCP", databasePort.ToString(System.Globalization.CultureInfo.InvariantCulture)) }));
         Assert.That(policy.Metadata.NamespaceProperty, Is.EqualTo(_settings.Namespace));
     }
@@ -203,7 +202,8 @@ public sealed partial class ManifestRendererTests(RenderCase renderCase)
             .Select(env => env.Name);
         Assert.That(literalSecrets, Is.Empty, "password-like variables come from a Secret");
         Assert.That(_manifest.MlflowConfig.Data.Keys.Concat(_manifest.MlflowConfig.Data.Values), Has.None.Match(SecretLikePattern));
-        Assert.That(CredentialsInUri().IsMatch(_manifest.Text), Is.False, "no user:password@ in a URI except $(DB_USER):$(DB_PASSWORD)");
+        Assert.That(CredentialsInUri().IsMatch(_manifest.Text), Is.False, "no user:password@ in a URI");
+        Assert.That(_manifest.Text, Does.Not.Contain("$(DB_"), "no credential is expanded into a command line");
     }
 
     [Test]
@@ -214,17 +214,17 @@ public sealed partial class ManifestRendererTests(RenderCase renderCase)
         Assert.That(images, Has.All.Match(PinnedImagePattern), "a tag or a digest on every image");
         Assert.That(images, Has.None.EndsWith(":latest"));
         Assert.That(_manifest.Workload("mlflow").AllContainers.Select(container => container.Image), Has.All.EqualTo(renderCase.Image.Pinned));
+        Assert.That(_manifest.MigrationJob.Spec.Template.Spec.Containers.Single().Image, Is.EqualTo(renderCase.Image.Pinned), "the migration runs the server's image");
     }
 
     [Test]
-    public void Config_carries_the_bucket_the_driver_and_the_connection_name()
+    public void Config_carries_the_bucket_and_the_connection_name()
     {
         var data = _manifest.MlflowConfig.Data;
         var mySql = IsCloudSql && _settings.CloudSqlEngine == CloudSqlEngine.MySql;
 
         Assert.That(data["ARTIFACTS_DESTINATION"], Is.EqualTo($"gs://{_settings.BucketName}/mlflow"));
-        Assert.That(data["DB_DRIVER"], Is.EqualTo(mySql ? "mysql+pymysql" : "postgresql+psycopg2"));
-        Assert.That(data["DB_PORT"], Is.EqualTo(mySql ? "3306" : "5432"));
+        Assert.That(data.Keys.Where(key => key.StartsWith("DB_", StringComparison.Ordinal)), Is.EqualTo(new[] { "DB_NAME" }), "the database address is in the backend store URI that Apply writes");
         if (IsCloudSql)
         {
             Assert.That(data["INSTANCE_CONNECTION_NAME"], Is.EqualTo(_settings.CloudSqlInstance.ConnectionName).And.Match("^[a-z][-a-z0-9]+:[a-z]+-[a-z]+[0-9]+:[-a-z0-9]+$"));
@@ -237,6 +237,36 @@ public sealed partial class ManifestRendererTests(RenderCase renderCase)
         {
             Assert.That(data.ContainsKey("INSTANCE_CONNECTION_NAME"), Is.False);
         }
+    }
+
+    [Test]
+    public void The_server_and_the_migration_read_the_backend_store_uri_from_its_Secret_and_no_argument_carries_it()
+    {
+        var containers = new[] { _manifest.Workload("mlflow"), _manifest.Workload(_manifest.MigrationJob.Metadata.Name) }.SelectMany(workload => workload.AllContainers).ToList();
+
+        Assert.That(containers, Has.Count.EqualTo(2), "no init container: the Job migrates");
+        foreach (var container in containers)
+        {
+            var uri = container.Env.Single(env => env.Name == "MLFLOW_BACKEND_STORE_URI").ValueFrom.SecretKeyRef;
+            Assert.That((uri.Name, uri.Key), Is.EqualTo(("mlflow-backend-store", "uri")), container.Name);
+            Assert.That(container.Args, Has.None.Contains("backend-store-uri").And.None.Contains("://"), container.Name);
+        }
+    }
+
+    [Test]
+    public void The_migration_Job_runs_the_committed_script_once_with_retries_and_stays_for_the_next_Deploy()
+    {
+        var job = _manifest.MigrationJob;
+        var pod = job.Spec.Template.Spec;
+        var script = _manifest.All<V1ConfigMap>().Single(map => map.Metadata.Name == pod.Volumes.Single(volume => volume.Name == "migrate").ConfigMap.Name);
+
+        Assert.That(job.Metadata.Name, Does.Match("^mlflow-migrate-[0-9a-f]{12}$"));
+        Assert.That(job.Metadata.Labels["app.kubernetes.io/component"], Is.EqualTo("migration"));
+        Assert.That((job.Spec.BackoffLimit, job.Spec.ActiveDeadlineSeconds, job.Spec.TtlSecondsAfterFinished), Is.EqualTo((3, 1800L, (int?)null)));
+        Assert.That(pod.RestartPolicy, Is.EqualTo("Never"));
+        Assert.That(pod.Containers.Single().Command.Concat(pod.Containers.Single().Args), Is.EqualTo(new[] { "python", "/opt/mlflow-migrate/migrate.py" }));
+        Assert.That(pod.Containers.Single().VolumeMounts.Single(mount => mount.Name == "migrate"), Has.Property("MountPath").EqualTo("/opt/mlflow-migrate").And.Property("ReadOnlyProperty").True);
+        Assert.That(script.Data["migrate.py"], Is.EqualTo(File.ReadAllText(Path.Combine(RepositoryLayout.Deployment, "mlflow", "base", "migrate.py"))));
     }
 
     [Test]
@@ -292,6 +322,6 @@ public sealed partial class ManifestRendererTests(RenderCase renderCase)
     [GeneratedRegex(SecretLikePattern)]
     private static partial Regex SecretLikeName();
 
-    [GeneratedRegex(@"://(?!\$\(DB_USER\):\$\(DB_PASSWORD\)@)[^\s/@:]+:[^\s/@]+@")]
+    [GeneratedRegex(@"://[^\s/@:]+:[^\s/@]+@")]
     private static partial Regex CredentialsInUri();
 }

@@ -75,7 +75,7 @@ public static class Renderer
             OutputRoot = new DirectoryPath(outputRoot),
         };
         var manifest = await renderer.RenderAsync(renderCase.Image);
-        return await File.ReadAllTextAsync(manifest.FullPath);
+        return await File.ReadAllTextAsync(manifest.Manifest.FullPath);
     }
 
     private static KubectlKustomize CreateKustomize()

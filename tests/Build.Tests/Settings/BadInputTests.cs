@@ -76,7 +76,6 @@ public sealed partial class BadInputTests
         yield return Argument("DB_PASSWORD", "--db-password=s3cret");
         yield return Argument("DB_PASSWORD", "--db-password");
         yield return Environment("DB_PASSWORD", "DB_PASSWORD", " s3cret ");
-        yield return Environment("DB_PASSWORD", "DB_PASSWORD", "p@ss/word");
         yield return Environment("DB_PASSWORD", "DB_PASSWORD_FILE", "/nonexistent/db-password");
         yield return new TestCaseData("DB_PASSWORD", Array.Empty<string>(), new Dictionary<string, string> { ["DB_PASSWORD"] = "s3cret", ["DB_PASSWORD_FILE"] = "/etc/hostname" }, null)
             .SetName("DB_PASSWORD: both the variable and the file");

@@ -24,6 +24,9 @@ public sealed class TeardownTaskTests
                 Assert.That(cluster.Server.Get(kind, Ns, name), Is.Null, $"{kind} {name} removed");
             }
 
+            Assert.That(cluster.MigrationJobs(), Is.Empty, "the migration Job removed");
+            Assert.That(cluster.Server.Store.List(cluster.Server.Catalog.ByKind("Pod"), Ns).Where(pod => pod["metadata"]?["labels"]?["job-name"] != null), Is.Empty, "with its pods");
+
             Assert.That(cluster.Server.Get("PersistentVolumeClaim", Ns, "data-postgres-0"), Is.Not.Null, "the database volume is kept");
             Assert.That(cluster.Server.Get("Secret", Ns, "mlflow-db-credentials"), Is.Not.Null, "the password to the kept data is kept");
             Assert.That(first.Output, Does.Contain("Keeping persistentvolumeclaim/data-postgres-0").And.Contain("Kept: namespace mlflow, the Cloud SQL database"));
@@ -63,6 +66,7 @@ public sealed class TeardownTaskTests
         Assert.That(run.ExitCode, Is.Zero, run.ToString());
         Assert.That(cluster.Server.Get("PersistentVolumeClaim", Ns, "data-postgres-0"), Is.Null);
         Assert.That(cluster.Server.Get("Secret", Ns, "mlflow-db-credentials"), Is.Null);
+        Assert.That(cluster.Server.Get("Secret", Ns, "mlflow-backend-store"), Is.Null);
     }
 
     [Test]

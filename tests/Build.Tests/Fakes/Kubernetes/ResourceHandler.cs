@@ -58,6 +58,20 @@ internal sealed class ResourceHandler(FakeKubeApiServer server, HttpContext http
                 spec["podManagementPolicy"] ??= "OrderedReady";
                 spec["updateStrategy"] ??= new JsonObject { ["type"] = "RollingUpdate", ["rollingUpdate"] = new JsonObject { ["partition"] = 0 } };
                 break;
+            case "Job":
+                // The API server's Job defaulting; it selects pods by controller-uid, this double by job-name.
+                var jobName = item["metadata"]!["name"]!.GetValue<string>();
+                spec!["backoffLimit"] ??= 6;
+                spec["completions"] ??= 1;
+                spec["parallelism"] ??= 1;
+                spec["selector"] ??= new JsonObject { ["matchLabels"] = new JsonObject { ["batch.kubernetes.io/job-name"] = jobName } };
+                var templateMetadata = spec["template"]!["metadata"] as JsonObject ?? [];
+                spec["template"]!["metadata"] = templateMetadata;
+                var podLabels = templateMetadata["labels"] as JsonObject ?? [];
+                templateMetadata["labels"] = podLabels;
+                podLabels["batch.kubernetes.io/job-name"] ??= jobName;
+                podLabels["job-name"] ??= jobName;
+                break;
             case "Service":
                 spec!["type"] ??= "ClusterIP";
                 spec["clusterIP"] ??= $"10.96.{Random.Shared.Next(1, 255)}.{Random.Shared.Next(1, 255)}";
@@ -165,16 +179,35 @@ internal sealed class ResourceHandler(FakeKubeApiServer server, HttpContext http
         }
 
         var applyCreates = contentType == "application/apply-patch+yaml";
-        var (stored, _) = Write(route.Name!, live => live == null
-            ? (applyCreates ? Prepare(patch, null) : null)
-            : Prepare(merge(live, patch), live));
-        await (stored == null ? RespondAsync(404, Status(404, "NotFound", NotFoundMessage)) : RespondAsync(200, stored));
+        string? invalid = null;
+        var (stored, _) = Write(route.Name!, live =>
+        {
+            if (live == null)
+            {
+                return applyCreates ? Prepare(patch, null) : null;
+            }
+
+            var updated = Prepare(merge(live, patch), live);
+            invalid = ImmutableFieldChanged(live, updated);
+            return invalid == null ? updated : null;
+        });
+        await (invalid != null ? RespondAsync(422, Status(422, "Invalid", invalid))
+            : stored == null ? RespondAsync(404, Status(404, "NotFound", NotFoundMessage))
+            : RespondAsync(200, stored));
     }
 
+    /// <summary>
+    /// Deletes the object; the garbage collector then removes what it owns, unless the propagationPolicy (query or
+    /// DeleteOptions body) is Orphan. Without a policy a Job's pods are orphaned (batch/v1's legacy default), a
+    /// Deployment's and StatefulSet's are not.
+    /// </summary>
     private async Task DeleteAsync()
     {
+        var options = await ReadBodyAsync();
+        var policy = Query["propagationPolicy"].FirstOrDefault() ?? options?["propagationPolicy"]?.GetValue<string>()
+            ?? (route.Type.Kind == "Job" ? "Orphan" : "Background");
         var removed = DryRun ? server.Store.Get(route.Type, route.Namespace, route.Name!) : server.Store.Delete(route.Type, route.Namespace, route.Name!);
-        if (removed != null && !DryRun && route.Type.Kind is "Deployment" or "StatefulSet")
+        if (removed != null && !DryRun && route.Type.Kind is "Deployment" or "StatefulSet" or "Job" && policy != "Orphan")
         {
             server.Controller.DeleteOwned(removed);
         }
@@ -222,9 +255,20 @@ internal sealed class ResourceHandler(FakeKubeApiServer server, HttpContext http
             server.Controller.Reconcile(route.Type, route.Namespace!, name);
             result = (server.Store.Get(route.Type, route.Namespace, name), true);
         }
+        else if (result.Changed && !DryRun && route.Type.Kind == "Job")
+        {
+            server.Controller.ReconcileJob(route.Namespace!, name);
+            result = (server.Store.Get(route.Type, route.Namespace, name), true);
+        }
 
         return result;
     }
+
+    /// <summary>A Job's pod template cannot change once created (422 Invalid, as the real validation answers).</summary>
+    private string? ImmutableFieldChanged(JsonObject? live, JsonObject updated) =>
+        route.Type.Kind == "Job" && live != null && !JsonNode.DeepEquals(live["spec"]?["template"], updated["spec"]?["template"])
+            ? $"Job.batch \"{route.Name}\" is invalid: spec.template: Invalid value: {updated["spec"]?["template"]?.ToJsonString()}: field is immutable"
+            : null;
 
     private async Task LogsAsync()
     {

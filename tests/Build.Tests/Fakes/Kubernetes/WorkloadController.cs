@@ -34,7 +34,7 @@ public enum PodBehaviour
 /// follow their app's <see cref="PodBehaviour"/> after a short delay, and workload status is kept the way
 /// `kubectl rollout status` reads it. Deployments own their pods directly (no ReplicaSet objects).
 /// </summary>
-public sealed class WorkloadController(ObjectStore store, ResourceCatalog catalog, CancellationToken stopping)
+public sealed partial class WorkloadController(ObjectStore store, ResourceCatalog catalog, CancellationToken stopping)
 {
     private readonly ConcurrentDictionary<string, PodBehaviour> _behaviours = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IReadOnlyList<string>> _logs = new(StringComparer.Ordinal);
@@ -275,7 +275,7 @@ public sealed class WorkloadController(ObjectStore store, ResourceCatalog catalo
             ["apiVersion"] = "v1",
             ["kind"] = "Event",
             ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns },
-            ["involvedObject"] = new JsonObject { ["kind"] = "Pod", ["namespace"] = ns, ["name"] = PodName(pod), ["uid"] = pod["metadata"]!["uid"]!.DeepClone() },
+            ["involvedObject"] = new JsonObject { ["kind"] = pod["kind"]!.DeepClone(), ["namespace"] = ns, ["name"] = PodName(pod), ["uid"] = pod["metadata"]!["uid"]!.DeepClone() },
             ["type"] = type,
             ["reason"] = reason,
             ["message"] = message,

@@ -1,0 +1,65 @@
+"""Brings MLflow's backend store to the schema of this image, once per rollout (the migration Job runs it).
+
+Unlike `mlflow db upgrade`, which fails on an empty database in MLflow up to 3.6.x ("relation "metrics" does not
+exist"), this does what the server does at start-up: create the initial tables when they are missing, then run the
+alembic migrations to head. So it works on an empty database, on an older 3.x one and on a 2.x one. A database-level
+lock keeps two migrations (two Jobs, or a Job and a server started by hand) from running at once.
+
+The URI comes from the environment (MLFLOW_BACKEND_STORE_URI), never from the command line. The lines starting with
+"schema " are read by the suite's Apply step for the run summary: keep their format.
+"""
+import os
+import sys
+from contextlib import contextmanager
+
+import sqlalchemy
+from mlflow.store.db import utils
+
+# Arbitrary but fixed: every migration of every image takes the same lock.
+POSTGRES_LOCK_KEY = 0x6D6C666C6F77
+MYSQL_LOCK_NAME = "mlflow-gke-deploy-migration"
+MYSQL_LOCK_TIMEOUT_SECONDS = 3600
+
+
+@contextmanager
+def exclusive(engine):
+    """Holds a session-level lock on one connection while the migration uses others."""
+    dialect = engine.dialect.name
+    if dialect not in ("postgresql", "mysql"):
+        yield
+        return
+
+    # Autocommit: the lock belongs to the session, and SQLAlchemy 1.4 and 2.x agree on this way to run without a transaction.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        print(f"waiting for the {dialect} migration lock", flush=True)
+        if dialect == "postgresql":
+            connection.execute(sqlalchemy.text("SELECT pg_advisory_lock(:key)"), {"key": POSTGRES_LOCK_KEY})
+        elif connection.execute(sqlalchemy.text("SELECT GET_LOCK(:name, :timeout)"), {"name": MYSQL_LOCK_NAME, "timeout": MYSQL_LOCK_TIMEOUT_SECONDS}).scalar() != 1:
+            sys.exit(f"timed out after {MYSQL_LOCK_TIMEOUT_SECONDS}s waiting for the lock {MYSQL_LOCK_NAME}")
+        try:
+            yield
+        finally:
+            if dialect == "postgresql":
+                connection.execute(sqlalchemy.text("SELECT pg_advisory_unlock(:key)"), {"key": POSTGRES_LOCK_KEY})
+            else:
+                connection.execute(sqlalchemy.text("SELECT RELEASE_LOCK(:name)"), {"name": MYSQL_LOCK_NAME})
+
+
+def main():
+    uri = os.environ.get("MLFLOW_BACKEND_STORE_URI")
+    if not uri:
+        sys.exit("MLFLOW_BACKEND_STORE_URI is not set: the migration Job reads it from the Secret mlflow-backend-store.")
+
+    engine = utils.create_sqlalchemy_engine_with_retry(uri)
+    try:
+        with exclusive(engine):
+            print(f"schema before: {utils._get_schema_version(engine) or 'none'}", flush=True)
+            print(f"schema head: {utils._get_latest_schema_revision()}", flush=True)
+            utils._initialize_tables(engine)
+            print(f"schema after: {utils._get_schema_version(engine)}", flush=True)
+    finally:
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+using MlflowGke.Build.Tests.Fakes.Kubernetes;
+
+namespace MlflowGke.Build.Tests.Kubernetes;
+
+/// <summary>The schema migration Job as Apply and WaitReady run it: real Build.dll and kubectl against the fake apiserver.</summary>
+[Category("Kubectl")]
+public sealed class MigrationJobTests
+{
+    private const string Ns = KubeTestEnvironment.Namespace;
+    private const string NewTag = "kube-test-2";
+
+    [Test]
+    public async Task Apply_runs_the_migration_Job_to_completion_before_it_applies_the_server()
+    {
+        await using var cluster = await KubeTestEnvironment.StartAsync();
+
+        var run = await cluster.Build("in-cluster").RunAsync(KubeTestEnvironment.ThroughApply);
+
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        var job = cluster.MigrationJobs().Single();
+        var writes = cluster.Server.Mutations.Select(request => request.Path).ToList();
+        Assert.That(writes.FindIndex(path => path.EndsWith($"/jobs/{job}", StringComparison.Ordinal)), Is.GreaterThanOrEqualTo(0).And.LessThan(writes.FindIndex(path => path.EndsWith("/deployments/mlflow", StringComparison.Ordinal))));
+        Assert.That(run.Output.IndexOf($"Database schema: none → bf29a5ff90ea (migration Job {job})", StringComparison.Ordinal), Is.GreaterThanOrEqualTo(0)
+            .And.LessThan(run.Output.IndexOf("Change: apply the MLflow server", StringComparison.Ordinal)), "waited for the Job before the server");
+        Assert.That(job, Does.Match("^mlflow-migrate-[0-9a-f]{12}$"));
+    }
+
+    [Test]
+    public async Task A_new_image_gets_a_new_migration_Job_and_the_old_one_goes_with_its_pods_once_the_new_one_succeeded()
+    {
+        await using var cluster = await KubeTestEnvironment.StartAsync();
+        Assert.That((await cluster.Build("in-cluster").RunAsync(KubeTestEnvironment.ThroughApply)).ExitCode, Is.Zero);
+        var oldJob = cluster.MigrationJobs().Single();
+        await cluster.Registry.PushSyntheticImageAsync(KubeTestEnvironment.ImageName, NewTag);
+
+        var run = await cluster.Build("in-cluster", NewTag).RunAsync(KubeTestEnvironment.ThroughApply);
+
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        var newJob = cluster.MigrationJobs().Single();
+        Assert.That(newJob, Is.Not.EqualTo(oldJob));
+        Assert.That(run.Output, Does.Contain($"delete job.batch/{oldJob}"));
+        Assert.That(JobPods(cluster, oldJob), Is.Empty, "deleted with propagationPolicy Background");
+        Assert.That(JobPods(cluster, newJob), Is.Not.Empty);
+    }
+
+    [Test]
+    public async Task A_failed_migration_stops_Apply_with_its_logs_and_leaves_the_server_on_the_old_image()
+    {
+        await using var cluster = await KubeTestEnvironment.StartAsync();
+        Assert.That((await cluster.Build("in-cluster").RunAsync(KubeTestEnvironment.ThroughApply)).ExitCode, Is.Zero);
+        var serverImage = ServerImage(cluster);
+        var oldJob = cluster.MigrationJobs().Single();
+        await cluster.Registry.PushSyntheticImageAsync(KubeTestEnvironment.ImageName, NewTag);
+        cluster.Server.Controller.SetBehaviour("mlflow-migrate", PodBehaviour.CrashLoop);
+
+        var run = await cluster.Build("in-cluster", NewTag).RunAsync(KubeTestEnvironment.ThroughApply);
+
+        Assert.That(run.ExitCode, Is.Not.Zero, run.ToString());
+        Assert.That(run.All, Does.Contain("failed (BackoffLimitExceeded: Job has reached the specified backoff limit); the MLflow server was not updated")
+            .And.Contain("password authentication failed for user \"mlflow\"")
+            .And.Contain("Warning BackoffLimitExceeded"));
+        Assert.That(ServerImage(cluster), Is.EqualTo(serverImage));
+        Assert.That(cluster.MigrationJobs(), Does.Contain(oldJob), "nothing is pruned after a failure");
+    }
+
+    [Test]
+    public async Task WaitReady_alone_reports_a_failed_migration_Job_with_its_logs()
+    {
+        await using var cluster = await KubeTestEnvironment.StartAsync();
+        cluster.Server.Controller.SetBehaviour("mlflow-migrate", PodBehaviour.CrashLoop);
+        Assert.That((await cluster.Build("in-cluster").RunAsync(KubeTestEnvironment.ThroughApply)).ExitCode, Is.Not.Zero);
+
+        var run = await cluster.Build("in-cluster").RunAsync("--target=WaitReady", "--exclusive");
+
+        Assert.That(run.ExitCode, Is.Not.Zero, run.ToString());
+        Assert.That(run.All, Does.Contain($"The migration Job {cluster.MigrationJobs().Single()} failed (BackoffLimitExceeded")
+            .And.Contain("Last 50 log lines of pod")
+            .And.Contain("password authentication failed"));
+    }
+
+    [Test]
+    public async Task Apply_after_a_failed_migration_runs_it_again()
+    {
+        await using var cluster = await KubeTestEnvironment.StartAsync();
+        cluster.Server.Controller.SetBehaviour("mlflow-migrate", PodBehaviour.CrashLoop);
+        Assert.That((await cluster.Build("in-cluster").RunAsync(KubeTestEnvironment.ThroughApply)).ExitCode, Is.Not.Zero);
+        cluster.Server.Controller.SetBehaviour("mlflow-migrate", PodBehaviour.BecomeReady);
+
+        var run = await cluster.Build("in-cluster").RunAsync(KubeTestEnvironment.ThroughApply);
+
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        Assert.That(run.Output, Does.Contain("delete the failed migration Job").And.Contain("Database schema: none → bf29a5ff90ea"));
+        Assert.That(cluster.Server.Get("Deployment", Ns, "mlflow"), Is.Not.Null);
+    }
+
+    private static IEnumerable<string> JobPods(KubeTestEnvironment cluster, string job) =>
+        cluster.Server.Store.List(cluster.Server.Catalog.ByKind("Pod"), Ns)
+            .Where(pod => pod["metadata"]?["labels"]?["job-name"]?.GetValue<string>() == job)
+            .Select(pod => pod["metadata"]!["name"]!.GetValue<string>());
+
+    private static string? ServerImage(KubeTestEnvironment cluster) =>
+        cluster.Server.Get("Deployment", Ns, "mlflow")?["spec"]?["template"]?["spec"]?["containers"]?[0]?["image"]?.GetValue<string>();
+}
