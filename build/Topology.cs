@@ -23,6 +23,9 @@ public sealed class Topology(DeploySettings settings)
 
     public const string CloudSqlClientRole = "roles/cloudsql.client";
 
+    /// <summary>Lets a Google service account log in to Cloud SQL databases as an IAM database user.</summary>
+    public const string CloudSqlInstanceUserRole = "roles/cloudsql.instanceUser";
+
     private const string MlflowAccount = "mlflow";
     private const string ProxyAccount = "mlflow-cloudsql-proxy";
 
@@ -50,7 +53,7 @@ public sealed class Topology(DeploySettings settings)
 
     /// <summary>The Cloud SQL database MLflow uses; null on the in-cluster path.</summary>
     public CloudSqlTarget? CloudSql => OnCloudSql
-        ? (field ??= new CloudSqlTarget(settings.CloudSqlInstance, settings.CloudSqlEngine, settings.CloudSqlPrivateIp, CloudSqlTarget.DatabaseName, settings.DatabaseUser))
+        ? (field ??= new CloudSqlTarget(settings.CloudSqlInstance, settings.CloudSqlEngine, settings.CloudSqlPrivateIp, CloudSqlTarget.DatabaseName, CloudSqlUserOf(settings)))
         : null;
 
     /// <summary>
@@ -63,12 +66,17 @@ public sealed class Topology(DeploySettings settings)
             : new(Database, "postgresql+psycopg2", DatabaseWorkload.Name, 5432, CloudSqlTarget.DatabaseName, cloudSql.Instance.ConnectionName)
         : new(Database, "postgresql+psycopg2", DatabaseWorkload.Name, 5432, CloudSqlTarget.DatabaseName, null);
 
-    /// <summary>The login MLflow uses: DB_USER/DB_PASSWORD on Cloud SQL (the user CreateDatabase made); a generated password in-cluster.</summary>
-    public DatabaseLogin DatabaseLogin => field ??= new DatabaseLogin(settings.DatabaseUser, OnCloudSql ? settings.DatabasePassword : null);
+    /// <summary>
+    /// The login MLflow uses: in-cluster DB_USER with a generated password; on Cloud SQL the user CreateDatabase made,
+    /// DB_USER with DB_PASSWORD, or with CLOUDSQL_AUTH=iam the proxy's service account without a password (the proxy logs in).
+    /// </summary>
+    public DatabaseLogin DatabaseLogin => field ??= CloudSql is { } cloudSql
+        ? new DatabaseLogin(cloudSql.User.Login, cloudSql.User.IsIam ? null : settings.DatabasePassword)
+        : new DatabaseLogin(settings.DatabaseUser, null);
 
     /// <summary>Each Kubernetes service account whose pods call Google APIs, with its Google service account and that account's project roles.</summary>
     public IReadOnlyList<ServiceAccountPair> ServiceAccounts => field ??= OnCloudSql
-        ? [MlflowPair(), new(ProxyAccount, GoogleServiceAccount.CreatedBySuite(settings.ProjectId, settings.ProxyServiceAccountId, "MLflow Cloud SQL proxy", "Identity of the Cloud SQL Auth Proxy for MLflow; created by the MLflow deployment suite."), [CloudSqlClientRole])]
+        ? [MlflowPair(), new(ProxyAccount, ProxyAccountOf(settings), settings.CloudSqlAuth == CloudSqlAuth.Iam ? [CloudSqlClientRole, CloudSqlInstanceUserRole] : [CloudSqlClientRole])]
         : [MlflowPair()];
 
     /// <summary>What to look at when MLflow cannot use its database, for error messages.</summary>
@@ -79,6 +87,14 @@ public sealed class Topology(DeploySettings settings)
     /// <summary>The checks that the tasks about to run declare for this path.</summary>
     public IReadOnlySet<PreflightCheck> PreflightChecks(IEnumerable<PreflightAttribute> declared) =>
         declared.Where(attribute => attribute.OnlyOn.Contains(Database)).Select(attribute => attribute.Check).ToHashSet();
+
+    private static GoogleServiceAccount ProxyAccountOf(DeploySettings settings) =>
+        GoogleServiceAccount.CreatedBySuite(settings.ProjectId, settings.ProxyServiceAccountId, "MLflow Cloud SQL proxy", "Identity of the Cloud SQL Auth Proxy for MLflow; created by the MLflow deployment suite.");
+
+    /// <summary>DB_USER, or with CLOUDSQL_AUTH=iam the proxy's Google service account as an IAM database user.</summary>
+    private static CloudSqlUser CloudSqlUserOf(DeploySettings settings) => settings.CloudSqlAuth == CloudSqlAuth.Iam
+        ? CloudSqlUser.IamServiceAccount(ProxyAccountOf(settings).Email, settings.CloudSqlEngine)
+        : CloudSqlUser.BuiltIn(settings.DatabaseUser);
 
     private ServiceAccountPair MlflowPair() =>
         new(MlflowAccount, GoogleServiceAccount.Existing(settings.ProjectId, settings.MlflowServiceAccountEmail, SettingNames.MlflowServiceAccountId), []);
@@ -115,7 +131,26 @@ public sealed record AccountCreation(string AccountId, string DisplayName, strin
 public sealed record DatabaseLogin(string User, string? Password);
 
 /// <summary>MLflow's database and user in an existing Cloud SQL instance, reached through the Cloud SQL Auth Proxy.</summary>
-public sealed record CloudSqlTarget(CloudSqlInstance Instance, CloudSqlEngine Engine, bool PrivateIp, string Database, string User)
+public sealed record CloudSqlTarget(CloudSqlInstance Instance, CloudSqlEngine Engine, bool PrivateIp, string Database, CloudSqlUser User)
 {
     public const string DatabaseName = "mlflowdb";
+
+    /// <summary>What the generated overlay appends to the proxy's arguments.</summary>
+    public IReadOnlyList<string> ProxyArguments => [.. PrivateIp ? ["--private-ip"] : Array.Empty<string>(), .. User.IsIam ? ["--auto-iam-authn"] : Array.Empty<string>()];
+}
+
+/// <summary>
+/// A Cloud SQL user as the Admin API creates it (<see cref="Name"/>) and as MLflow logs in (<see cref="Login"/>): a built-in
+/// user has one name; a service account's IAM user is named after its email without ".gserviceaccount.com" on PostgreSQL,
+/// and on MySQL is created with the whole email and logs in with the part before the @.
+/// </summary>
+public sealed record CloudSqlUser(string Name, string Login, bool IsIam)
+{
+    private const string ServiceAccountDomainSuffix = ".gserviceaccount.com";
+
+    public static CloudSqlUser BuiltIn(string name) => new(name, name, false);
+
+    public static CloudSqlUser IamServiceAccount(string email, CloudSqlEngine engine) => engine == CloudSqlEngine.MySql
+        ? new(email, email[..email.IndexOf('@', StringComparison.Ordinal)], true)
+        : new(email[..^ServiceAccountDomainSuffix.Length], email[..^ServiceAccountDomainSuffix.Length], true);
 }

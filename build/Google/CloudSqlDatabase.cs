@@ -4,14 +4,15 @@ using MlflowGke.Build.Settings;
 
 namespace MlflowGke.Build.Google;
 
-/// <summary>MLflow's database and built-in user in an existing Cloud SQL instance, created when missing.</summary>
+/// <summary>MLflow's database and user (built-in, or the proxy's IAM service account user) in an existing Cloud SQL instance, created when missing.</summary>
 public sealed class CloudSqlDatabase(ISqlAdminApi sql, GoogleRetry retry, ChangeGate changes, ICakeLog log)
 {
     public const string DatabaseName = CloudSqlTarget.DatabaseName;
 
-    public async Task EnsureAsync(DeploySettings settings, CancellationToken cancellationToken)
+    /// <param name="password">The built-in user's password (DB_PASSWORD); null for an IAM user.</param>
+    public async Task EnsureAsync(CloudSqlTarget target, string? password, CancellationToken cancellationToken)
     {
-        var instance = settings.CloudSqlInstance;
+        var instance = target.Instance;
         var found = await sql.GetInstanceAsync(instance, cancellationToken)
             ?? throw new GoogleSetupException(
                 $"Cloud SQL instance {instance.Instance} does not exist in project {instance.Project} ({SettingNames.CloudSqlInstanceName}={instance.ConnectionName}). Create it, or fix {SettingNames.CloudSqlInstanceName}; the suite creates the database, not the instance.");
@@ -27,17 +28,23 @@ public sealed class CloudSqlDatabase(ISqlAdminApi sql, GoogleRetry retry, Change
                 RunOperationAsync(instance, $"creating database {DatabaseName}", token => sql.InsertDatabaseAsync(instance, DatabaseName, token), cancellationToken));
         }
 
-        var user = settings.DatabaseUser;
-        string? host = settings.CloudSqlEngine == CloudSqlEngine.MySql ? "%" : null;
-        if (await sql.UserExistsAsync(instance, user, host, cancellationToken))
+        var user = target.User;
+        string? host = target.Engine == CloudSqlEngine.MySql ? "%" : null;
+        if (await sql.UserExistsAsync(instance, user.Login, host, cancellationToken))
         {
-            log.Information("Database user {0} exists in {1}; its password is left as it is", user, instance.ConnectionName);
+            log.Information(user.IsIam ? "IAM database user {0} exists in {1}" : "Database user {0} exists in {1}; its password is left as it is", user.Login, instance.ConnectionName);
             return;
         }
 
-        var password = settings.DatabasePassword;
-        await changes.MakeAsync($"create database user {user} in Cloud SQL instance {instance.ConnectionName} with the password from {SettingNames.DatabasePassword}", () =>
-            RunOperationAsync(instance, $"creating user {user}", token => sql.InsertUserAsync(instance, user, host, password, token), cancellationToken));
+        if (user.IsIam)
+        {
+            await changes.MakeAsync($"create IAM database user {user.Login} (type CLOUD_IAM_SERVICE_ACCOUNT, the Cloud SQL proxy's Google service account) in Cloud SQL instance {instance.ConnectionName}", () =>
+                RunOperationAsync(instance, $"creating IAM user {user.Login}", token => sql.InsertIamServiceAccountUserAsync(instance, user.Name, token), cancellationToken));
+            return;
+        }
+
+        await changes.MakeAsync($"create database user {user.Login} in Cloud SQL instance {instance.ConnectionName} with the password from {SettingNames.DatabasePassword}", () =>
+            RunOperationAsync(instance, $"creating user {user.Login}", token => sql.InsertUserAsync(instance, user.Name, host, password!, token), cancellationToken));
     }
 
     /// <summary>

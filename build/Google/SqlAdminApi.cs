@@ -27,6 +27,9 @@ public interface ISqlAdminApi
     /// <summary>Creates a built-in user; the password goes in the request body only.</summary>
     Task<SqlOperation> InsertUserAsync(CloudSqlInstance instance, string user, string? host, string password, CancellationToken cancellationToken);
 
+    /// <summary>Creates an IAM database user (type CLOUD_IAM_SERVICE_ACCOUNT) for a Google service account; it has no password.</summary>
+    Task<SqlOperation> InsertIamServiceAccountUserAsync(CloudSqlInstance instance, string user, CancellationToken cancellationToken);
+
     Task<SqlOperation> GetOperationAsync(string project, string operation, CancellationToken cancellationToken);
 }
 
@@ -68,6 +71,13 @@ public sealed class SqlAdminApi(GoogleRestClient client, Uri baseUri) : ISqlAdmi
             body["host"] = host;
         }
 
+        return ToOperation(await client.SendAsync(HttpMethod.Post, Instance(instance, "/users"), body, call, cancellationToken));
+    }
+
+    public async Task<SqlOperation> InsertIamServiceAccountUserAsync(CloudSqlInstance instance, string user, CancellationToken cancellationToken)
+    {
+        var call = Call($"create IAM user {user} in {instance.ConnectionName}", instance, "cloudsql.users.create", "roles/cloudsql.admin");
+        var body = new JsonObject { ["name"] = user, ["type"] = "CLOUD_IAM_SERVICE_ACCOUNT" };
         return ToOperation(await client.SendAsync(HttpMethod.Post, Instance(instance, "/users"), body, call, cancellationToken));
     }
 

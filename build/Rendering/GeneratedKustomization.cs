@@ -93,13 +93,16 @@ internal static class GeneratedKustomization
                 .Append($"              {BackendStoreRevisionAnnotation}: {Quote(backendStoreRevision)}\n");
         }
 
-        if (topology.CloudSql is { PrivateIp: true })
+        if (topology.CloudSql is { ProxyArguments.Count: > 0 } cloudSql)
         {
             patches.Append($"  - target: {{group: apps, version: v1, kind: {topology.DatabaseWorkload.Kind}, name: {topology.DatabaseWorkload.Name}}}\n")
-                .Append("    patch: |-\n")
-                .Append("      - op: add\n")
-                .Append("        path: /spec/template/spec/containers/0/args/-\n")
-                .Append("        value: --private-ip\n");
+                .Append("    patch: |-\n");
+            foreach (var argument in cloudSql.ProxyArguments)
+            {
+                patches.Append("      - op: add\n")
+                    .Append("        path: /spec/template/spec/containers/0/args/-\n")
+                    .Append($"        value: {argument}\n");
+            }
         }
 
         if (patches.Length > 0)

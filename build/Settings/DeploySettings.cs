@@ -55,6 +55,8 @@ public sealed class DeploySettings : ISettingLookup
 
     public bool CloudSqlPrivateIp => Required<bool>(SettingNames.CloudSqlPrivateIp);
 
+    public CloudSqlAuth CloudSqlAuth => Required<CloudSqlAuth>(SettingNames.CloudSqlAuth);
+
     public bool DeleteData => Required<bool>(SettingNames.DeleteData);
 
     public bool IsPlan => Required<bool>(SettingNames.Plan);
@@ -127,7 +129,7 @@ public sealed class DeploySettings : ISettingLookup
     {
         bool Present(string name) => Get(name) != null || IsSet(name);
         return requirements
-            .Where(requirement => requirement.OnlyOn.Contains(Database) && !(requirement.UnlessSet is { } alternative && Present(alternative)))
+            .Where(requirement => requirement.OnlyOn.Contains(Database) && !(requirement.UnlessSet is { } alternative && Present(alternative)) && Holds(requirement.OnlyWhen))
             .SelectMany(requirement => requirement.Names.Select(name => (Name: name, Alternative: requirement.UnlessSet)))
             .OrderBy(required => required.Alternative != null)
             .DistinctBy(required => required.Name)
@@ -138,6 +140,10 @@ public sealed class DeploySettings : ISettingLookup
                 SettingNames.Get(required.Name).RequiredHint(Database) + (required.Alternative is { } alternative ? $", or set {alternative} instead" : string.Empty)))
             .ToList();
     }
+
+    /// <summary>Whether a "SETTING=value" condition holds for the given or default value; no condition always holds.</summary>
+    private bool Holds(string? condition) =>
+        condition?.Split('=', 2) is not [var name, var value] || string.Equals(_resolved[name].Value ?? DefaultOf(name), value, StringComparison.Ordinal);
 
     private object? Parse(SettingDefinition definition, string text, bool reportProblem)
     {

@@ -12,9 +12,18 @@ public enum CloudSqlEngine
     MySql,
 }
 
+/// <summary>How MLflow logs in to Cloud SQL: a built-in user's password, or IAM database authentication through the proxy.</summary>
+public enum CloudSqlAuth
+{
+    Password,
+    Iam,
+}
+
 public static class SettingValues
 {
     public static string ToSettingValue(this DatabasePath path) => path == DatabasePath.CloudSql ? "cloud-sql" : "in-cluster";
 
     public static string ToSettingValue(this CloudSqlEngine engine) => engine == CloudSqlEngine.MySql ? "mysql" : "postgres";
+
+    public static string ToSettingValue(this CloudSqlAuth auth) => auth == CloudSqlAuth.Iam ? "iam" : "password";
 }

@@ -18,6 +18,7 @@ public static class SettingNames
     public const string CloudSqlInstanceName = "CLOUDSQL_INSTANCE_NAME";
     public const string CloudSqlEngine = "CLOUDSQL_ENGINE";
     public const string CloudSqlPrivateIp = "CLOUDSQL_PRIVATE_IP";
+    public const string CloudSqlAuth = "CLOUDSQL_AUTH";
     public const string MlflowServiceAccountId = "MLFLOW_SERVICE_ACCOUNT_ID";
     public const string ResourceSuffix = "RESOURCE_SUFFIX";
     public const string ArtifactRegistryRepository = "ARTIFACT_REGISTRY_REPOSITORY";
@@ -45,6 +46,7 @@ public static class SettingNames
         new(CloudSqlInstanceName, "Cloud SQL instance: PROJECT:REGION:INSTANCE, or INSTANCE (expanded with PROJECT_ID and REGION).", SettingRules.CloudSqlInstance),
         new(CloudSqlEngine, "Cloud SQL engine: postgres or mysql.", SettingParser.Choice(("postgres", Settings.CloudSqlEngine.Postgres), ("mysql", Settings.CloudSqlEngine.MySql)), SettingDefault.Value("postgres")),
         new(CloudSqlPrivateIp, "Connect the Cloud SQL proxy over private IP (true/false).", SettingParser.Flag, SettingDefault.Value("false")),
+        new(CloudSqlAuth, "How MLflow logs in to Cloud SQL: password (DB_USER/DB_PASSWORD) or iam (IAM database authentication as the proxy's Google service account, no password).", SettingParser.Choice(("password", Settings.CloudSqlAuth.Password), ("iam", Settings.CloudSqlAuth.Iam)), SettingDefault.Value("password")),
         new(MlflowServiceAccountId, "Account ID of MLflow's Google service account (the part before @).", SettingRules.ServiceAccountId),
         new(ResourceSuffix, "Suffix of the Cloud SQL proxy's Google service account, mlflow-csql-proxy-SUFFIX.", SettingRules.ResourceSuffix),
         new(ArtifactRegistryRepository, "Artifact Registry repository of the default image repository.", SettingRules.RepositoryId, SettingDefault.Value("mlflow")),

@@ -8,7 +8,8 @@ namespace MlflowGke.Build.Tasks;
 [TaskDescription("Writes the database Secrets, applies the rendered manifest but the MLflow server, waits for the schema migration Job, then applies the server; prunes what the render no longer holds.")]
 [IsDependentOn(typeof(AnnotateTask))]
 [RequiresSettings(SettingNames.KubeContext, SettingNames.ImageRepository, SettingNames.BucketNameMlflow, SettingNames.MlflowServiceAccountId, SettingNames.ProjectId)]
-[RequiresSettings(SettingNames.CloudSqlInstanceName, SettingNames.ResourceSuffix, SettingNames.DatabasePassword, OnlyOn = [DatabasePath.CloudSql])]
+[RequiresSettings(SettingNames.CloudSqlInstanceName, SettingNames.ResourceSuffix, OnlyOn = [DatabasePath.CloudSql])]
+[RequiresSettings(SettingNames.DatabasePassword, OnlyOn = [DatabasePath.CloudSql], OnlyWhen = $"{SettingNames.CloudSqlAuth}=password")]
 [Preflight(PreflightCheck.KubeContext)]
 public sealed class ApplyTask : AsyncFrostingTask<BuildContext>
 {

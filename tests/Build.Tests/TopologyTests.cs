@@ -47,8 +47,31 @@ public sealed class TopologyTests
             Assert.That(proxy.Google.Email, Is.EqualTo(settings.ProxyServiceAccountEmail));
             Assert.That(proxy.Google.Creation?.AccountId, Is.EqualTo(settings.ProxyServiceAccountId), "the suite creates the proxy's Google account");
             Assert.That(proxy.ProjectRoles, Is.EqualTo(new[] { "roles/cloudsql.client" }));
-            Assert.That(topology.CloudSql, Is.EqualTo(new CloudSqlTarget(settings.CloudSqlInstance, CloudSqlEngine.MySql, true, "mlflowdb", "mlflow")));
+            Assert.That(topology.CloudSql, Is.EqualTo(new CloudSqlTarget(settings.CloudSqlInstance, CloudSqlEngine.MySql, true, "mlflowdb", CloudSqlUser.BuiltIn("mlflow"))));
+            Assert.That(topology.CloudSql!.ProxyArguments, Is.EqualTo(new[] { "--private-ip" }));
             Assert.That(topology.DatabaseLogin, Is.EqualTo(new DatabaseLogin("mlflow", "from-settings")));
+        });
+    }
+
+    [TestCase("postgres", "mlflow-csql-proxy-dev@my-proj.iam")]
+    [TestCase("mysql", "mlflow-csql-proxy-dev")]
+    public void Iam_auth_logs_in_as_the_proxys_service_account_without_a_password(string engine, string login)
+    {
+        // Given
+        var values = new Dictionary<string, string>(RenderCase.CloudSqlPostgres.Values) { [SettingNames.CloudSqlAuth] = "iam", [SettingNames.CloudSqlEngine] = engine };
+        var settings = new RenderCase("cloud-sql with IAM", values, RenderCase.CloudSqlPostgres.Image).Settings();
+
+        // When
+        var topology = new Topology(settings);
+
+        // Then
+        var proxy = topology.ServiceAccounts.Single(pair => pair.KubernetesServiceAccount == "mlflow-cloudsql-proxy");
+        Assert.Multiple(() =>
+        {
+            Assert.That(topology.DatabaseLogin, Is.EqualTo(new DatabaseLogin(login, null)));
+            Assert.That(topology.CloudSql!.User, Has.Property("IsIam").True);
+            Assert.That(topology.CloudSql.ProxyArguments, Is.EqualTo(new[] { "--auto-iam-authn" }));
+            Assert.That(proxy.ProjectRoles, Is.EqualTo(new[] { "roles/cloudsql.client", "roles/cloudsql.instanceUser" }));
         });
     }
 

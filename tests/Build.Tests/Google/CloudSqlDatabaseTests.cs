@@ -74,7 +74,7 @@ public sealed class CloudSqlDatabaseTests : GoogleClientTests
         FakeCloud.Atomically(() => FakeCloud.Faults.OperationPollsBeforeDone = int.MaxValue);
         using var google = Clients(FakeCloud, firstDelayMilliseconds: 1);
 
-        var exception = Assert.ThrowsAsync<TimeoutException>(() => new CloudSqlDatabase(google.SqlAdmin, google.Retry, Log.Gate(), Log).EnsureAsync(DeploySettingsOf(SettingValues()), CancellationToken.None));
+        var exception = Assert.ThrowsAsync<TimeoutException>(() => EnsureAsync(new CloudSqlDatabase(google.SqlAdmin, google.Retry, Log.Gate(), Log), SettingValues()));
 
         Assert.That(exception.Message, Does.Contain($"Gave up waiting after {google.Retry.Options.OperationTimeout}: Cloud SQL operation").And.Contain("creating database mlflowdb"));
     }
@@ -95,13 +95,30 @@ public sealed class CloudSqlDatabaseTests : GoogleClientTests
         Assert.That(Instance.Users["mlflow"], Is.EqualTo("set-by-someone"));
     }
 
+    [TestCase("POSTGRES_16", "mlflow-csql-proxy-t1@mlflow-test-project.iam")]
+    [TestCase("MYSQL_8_0", "mlflow-csql-proxy-t1")]
+    public async Task IamAuth_CreatesTheProxysServiceAccountAsAnIamUser_NamedAsTheEngineNamesIt(string databaseVersion, string login)
+    {
+        FakeCloud.Atomically(() => FakeCloud.CloudSql.AddInstance(Project, GoogleTestSetup.Instance, databaseVersion));
+        var values = SettingValues();
+        values[SettingNames.CloudSqlAuth] = "iam";
+        values[SettingNames.CloudSqlEngine] = databaseVersion.StartsWith("MYSQL", StringComparison.Ordinal) ? "mysql" : "postgres";
+        values.Remove(SettingNames.DatabasePassword);
+
+        await EnsureAsync(Database(), values);
+
+        Assert.That(Instance.IamServiceAccountUsers, Is.EqualTo(new[] { login }));
+        Assert.That(Instance.Users.Keys, Is.EqualTo(new[] { "postgres" }), "no built-in user, no password");
+        Assert.That(Log.Lines, Has.Some.Contains($"create IAM database user {login} (type CLOUD_IAM_SERVICE_ACCOUNT"));
+    }
+
     [Test]
     public void MissingInstance_IsExplainedWithItsSetting()
     {
         var values = SettingValues();
         values[SettingNames.CloudSqlInstanceName] = "other-instance";
 
-        var exception = Assert.ThrowsAsync<GoogleSetupException>(() => Database().EnsureAsync(DeploySettingsOf(values), CancellationToken.None));
+        var exception = Assert.ThrowsAsync<GoogleSetupException>(() => EnsureAsync(Database(), values));
 
         Assert.That(exception.Message, Does.Contain($"Cloud SQL instance other-instance does not exist in project {Project}").And.Contain(SettingNames.CloudSqlInstanceName));
         Assert.That(FakeCloud.Requests, Has.Count.EqualTo(1));
@@ -129,5 +146,12 @@ public sealed class CloudSqlDatabaseTests : GoogleClientTests
 
     private CloudSqlDatabase Database() => new(Api.SqlAdmin, Api.Retry, Log.Gate(), Log);
 
-    private Task EnsureAsync() => Database().EnsureAsync(DeploySettingsOf(SettingValues()), CancellationToken.None);
+    private Task EnsureAsync() => EnsureAsync(Database(), SettingValues());
+
+    /// <summary>CreateDatabase's call: the Cloud SQL target and login of the topology these settings make.</summary>
+    private static Task EnsureAsync(CloudSqlDatabase database, Dictionary<string, string> values)
+    {
+        var topology = new Topology(DeploySettingsOf(values));
+        return database.EnsureAsync(topology.CloudSql!, topology.DatabaseLogin.Password, CancellationToken.None);
+    }
 }

@@ -46,6 +46,27 @@ public sealed class GoogleStepsProcessTests
     }
 
     [Test]
+    public async Task IamAuth_CreatesTheIamUser_AndGrantsTheProxyInstanceUser_WithoutAnyPassword()
+    {
+        await using var fake = await StartFakeAsync();
+        var process = Process(fake);
+        process.Environment["CLOUDSQL_AUTH"] = "iam";
+        process.Environment.Remove("DB_PASSWORD");
+
+        var run = await process.RunAsync(GoogleSteps);
+
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        var instance = fake.CloudSql.Instance(Project, Instance)!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(instance.IamServiceAccountUsers, Is.EqualTo(new[] { ProxyEmail.Replace(".gserviceaccount.com", string.Empty, StringComparison.Ordinal) }));
+            Assert.That(instance.Users.Keys, Does.Not.Contain("mlflow"));
+            Assert.That(fake.Policies.Members(FakeGoogleCloud.ProjectResource(Project), "roles/cloudsql.instanceUser"), Is.EqualTo(new[] { $"serviceAccount:{ProxyEmail}" }));
+            Assert.That(fake.Policies.Members(FakeGoogleCloud.ProjectResource(Project), "roles/cloudsql.client"), Is.EqualTo(new[] { $"serviceAccount:{ProxyEmail}" }));
+        });
+    }
+
+    [Test]
     public async Task Plan_ListsEveryChange_AfterReadingState_AndMakesNoMutatingCall()
     {
         await using var fake = await StartFakeAsync();

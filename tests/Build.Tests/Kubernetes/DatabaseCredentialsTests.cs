@@ -27,6 +27,22 @@ public sealed class DatabaseCredentialsTests
     }
 
     [Test]
+    public async Task Iam_auth_puts_the_proxys_iam_user_without_a_password_in_the_uri_and_the_proxy_logs_in()
+    {
+        await using var cluster = await KubeTestEnvironment.StartAsync();
+        var build = cluster.Build("cloud-sql");
+        build.Environment["CLOUDSQL_AUTH"] = "iam";
+        build.Environment.Remove("DB_PASSWORD");
+
+        var run = await build.RunAsync(KubeTestEnvironment.ThroughApply);
+
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        Assert.That(cluster.SecretValue("mlflow-backend-store", "uri"), Is.EqualTo("postgresql+psycopg2://mlflow-csql-proxy-t1%40test-project.iam@cloudsql-proxy:5432/mlflowdb"));
+        var proxyArguments = cluster.Server.Get("Deployment", Ns, "cloudsql-proxy")!["spec"]!["template"]!["spec"]!["containers"]![0]!["args"]!.AsArray().Select(argument => argument!.GetValue<string>());
+        Assert.That(proxyArguments, Does.Contain("--auto-iam-authn"));
+    }
+
+    [Test]
     public async Task Switching_to_cloud_sql_and_back_keeps_the_in_cluster_login_and_restarts_the_server_with_each_uri()
     {
         await using var cluster = await KubeTestEnvironment.StartAsync();

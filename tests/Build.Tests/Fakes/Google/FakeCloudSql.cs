@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace MlflowGke.Build.Tests.Fakes.Google;
 
 /// <summary>
-/// Cloud SQL Admin v1: instances, databases, built-in users and long-running operations. An insert answers
+/// Cloud SQL Admin v1: instances, databases, built-in and IAM service account users, and long-running operations. An insert answers
 /// an operation at once; the object appears when the operation is DONE, and DONE can carry an error.
 /// </summary>
 public sealed class FakeCloudSql(GoogleFaults faults)
@@ -53,10 +53,13 @@ public sealed class FakeCloudSql(GoogleFaults faults)
         return Start(project, name, "CREATE_DATABASE", error, () => instance.Databases.Add(database));
     }
 
-    public JsonObject GetUser(string project, string name, string user) =>
-        Require(project, name).Users.ContainsKey(user)
-            ? new JsonObject { ["kind"] = "sql#user", ["name"] = user, ["instance"] = name, ["project"] = project, ["type"] = "BUILT_IN" }
+    public JsonObject GetUser(string project, string name, string user)
+    {
+        var instance = Require(project, name);
+        return instance.Users.ContainsKey(user) || instance.IamServiceAccountUsers.Contains(user)
+            ? new JsonObject { ["kind"] = "sql#user", ["name"] = user, ["instance"] = name, ["project"] = project, ["type"] = instance.Users.ContainsKey(user) ? "BUILT_IN" : "CLOUD_IAM_SERVICE_ACCOUNT" }
             : throw new GoogleErrorAnswer(GoogleError.NotFound($"The user {user} does not exist in instance {name}."));
+    }
 
     public JsonObject InsertUser(string project, string name, JsonObject body)
     {
@@ -64,6 +67,12 @@ public sealed class FakeCloudSql(GoogleFaults faults)
         var user = (string?)body["name"] ?? throw new GoogleErrorAnswer(GoogleError.InvalidArgument("Missing user name."));
         var password = (string?)body["password"] ?? string.Empty;
         RefuseWhileAnotherOperationRuns();
+        if ((string?)body["type"] == "CLOUD_IAM_SERVICE_ACCOUNT")
+        {
+            var login = IamLogin(instance, user);
+            return Start(project, name, "CREATE_USER", null, () => instance.IamServiceAccountUsers.Add(login));
+        }
+
         return Start(project, name, "CREATE_USER", null, () => instance.Users[user] = password);
     }
 
@@ -89,6 +98,15 @@ public sealed class FakeCloudSql(GoogleFaults faults)
 
         return state.ToJson();
     }
+
+    /// <summary>
+    /// PostgreSQL names a service account's user after its email without ".gserviceaccount.com" and refuses the whole
+    /// email; MySQL takes the whole email and names the user after the part before the @.
+    /// </summary>
+    private static string IamLogin(FakeInstance instance, string user) =>
+        instance.DatabaseVersion.StartsWith("MYSQL", StringComparison.Ordinal) ? user.Split('@')[0]
+        : user.EndsWith(".gserviceaccount.com", StringComparison.Ordinal) ? throw new GoogleErrorAnswer(GoogleError.InvalidArgument($"Invalid request: the IAM service account user {user} must be named without the .gserviceaccount.com suffix."))
+        : user;
 
     private void RefuseWhileAnotherOperationRuns()
     {
@@ -154,4 +172,7 @@ public sealed record FakeInstance(string Project, string Name, string DatabaseVe
 
     /// <summary>Built-in users and their passwords.</summary>
     public Dictionary<string, string> Users { get; } = new() { ["postgres"] = "initial" };
+
+    /// <summary>IAM service account users, by the name they log in with.</summary>
+    public HashSet<string> IamServiceAccountUsers { get; } = [];
 }
