@@ -7,7 +7,8 @@ namespace MlflowGke.Build.Kubernetes;
 public sealed class KubernetesSteps
 {
     /// <param name="secrets">What kubectl's output must never show, pod logs included: every step that prints cluster output masks them.</param>
-    public KubernetesSteps(KubectlTool tool, ClusterTarget target, IEnumerable<string> secrets, ChangeGate changes, ICakeLog log)
+    /// <param name="waitRules">How long WaitReady gives what may heal (WAIT_SCALE_UP_GRACE, WAIT_RESTART_LIMIT).</param>
+    public KubernetesSteps(KubectlTool tool, ClusterTarget target, IEnumerable<string> secrets, WaitRules waitRules, ChangeGate changes, ICakeLog log)
     {
         Target = target;
         Kubectl = new Kubectl(tool, new KubectlSettings { Context = target.Context, Namespace = target.Namespace }, log);
@@ -21,7 +22,7 @@ public sealed class KubernetesSteps
         Credentials = new DatabaseCredentials(Kubectl, changes, log);
         Migrations = new MigrationJob(Kubectl, changes, log, TimeSpan.FromSeconds(1));
         Deployer = new ClusterDeployer(Kubectl, changes, log, Migrations);
-        Waiter = new RolloutWaiter(Kubectl, log, TimeSpan.FromSeconds(1));
+        Waiter = new RolloutWaiter(Kubectl, log, TimeSpan.FromSeconds(1), waitRules);
     }
 
     public ClusterTarget Target { get; }

@@ -14,25 +14,34 @@ public sealed class RolloutFailedException(string message) : Exception(message);
 /// <summary>
 /// Waits until the workloads have rolled out, judged as `kubectl rollout status` judges (observed generation,
 /// updated, ready/available replicas, revisions), polling every <paramref name="interval"/> and printing one
-/// plain line whenever a workload's state changes. Fails within one interval when a pod shows what does not heal
-/// by waiting (image pull failure, crash loop, container config error, unschedulable, progress deadline).
+/// plain line whenever a workload's state changes. Each not-ready pod is judged by <see cref="PodClassifier"/>:
+/// what heals by waiting (a node being added, a dependency starting, a retried pull) is waited for and named in the
+/// line; what does not fails at once with the pod's events and logs. Workloads listed before another are its
+/// dependencies (the database before mlflow).
 /// </summary>
-public sealed class RolloutWaiter(IKubectl kubectl, ICakeLog log, TimeSpan interval)
+public sealed class RolloutWaiter(IKubectl kubectl, ICakeLog log, TimeSpan interval, WaitRules? rules = null)
 {
     private const string Complete = "rolled out";
 
-    private static readonly HashSet<string> FatalWaitingReasons =
-        ["ImagePullBackOff", "ErrImagePull", "InvalidImageName", "CrashLoopBackOff", "CreateContainerConfigError", "CreateContainerError"];
+    private readonly PodClassifier _classifier = new(rules ?? WaitRules.Default);
 
     public async Task WaitAsync(IReadOnlyList<Workload> workloads, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
+        var pods = new PodMemory(clock);
         var states = workloads.ToDictionary(workload => workload, _ => string.Empty);
         while (true)
         {
-            foreach (var workload in workloads.Where(workload => states[workload] != Complete))
+            for (var index = 0; index < workloads.Count; index++)
             {
-                var state = await CheckAsync(workload, cancellationToken);
+                var workload = workloads[index];
+                if (states[workload] == Complete)
+                {
+                    continue;
+                }
+
+                var starting = workloads.Take(index).Where(dependency => states[dependency] != Complete).Select(dependency => dependency.Name).ToList();
+                var state = await CheckAsync(workload, pods, starting, cancellationToken);
                 if (state != states[workload])
                 {
                     log.Information("[{0,4:0}s] {1}: {2}", clock.Elapsed.TotalSeconds, workload.Resource, state);
@@ -82,7 +91,7 @@ public sealed class RolloutWaiter(IKubectl kubectl, ICakeLog log, TimeSpan inter
             : Complete;
     }
 
-    private async Task<string> CheckAsync(Workload workload, CancellationToken cancellationToken)
+    private async Task<string> CheckAsync(Workload workload, PodMemory memory, IReadOnlyList<string> dependenciesStarting, CancellationToken cancellationToken)
     {
         var live = await kubectl.GetAsync(workload.Resource.Split('/')[0], workload.Name, cancellationToken);
         if (live == null)
@@ -94,72 +103,83 @@ public sealed class RolloutWaiter(IKubectl kubectl, ICakeLog log, TimeSpan inter
             .FirstOrDefault(condition => condition["type"]?.GetValue<string>() == "Progressing" && condition["reason"]?.GetValue<string>() == "ProgressDeadlineExceeded");
         var selector = string.Join(',', (live["spec"]?["selector"]?["matchLabels"]?.AsObject() ?? []).Select(pair => $"{pair.Key}={pair.Value}"));
         var pods = await kubectl.ListAsync("pods", selector, cancellationToken);
+        var waiting = new List<string>();
         foreach (var pod in pods)
         {
-            if (Diagnose(pod) is { } problem)
+            var events = PodClassifier.NeedsEvents(pod) ? await EventsAsync(PodName(pod), cancellationToken) : [];
+            switch (_classifier.Classify(memory.Observe(pod, events, dependenciesStarting)))
             {
-                throw new RolloutFailedException(await ExplainAsync(workload, pod, problem, cancellationToken));
+                case PodState.Failed failed:
+                    throw new RolloutFailedException(await ExplainAsync(workload, pod, failed, cancellationToken));
+                case PodState.Waiting wait:
+                    waiting.Add($"pod {PodName(pod)}: {wait.Reason}");
+                    break;
+                default:
+                    if (PodClassifier.ContainerStatuses(pod).Select(PodClassifier.WaitingReason).FirstOrDefault(reason => reason != null) is { } reason)
+                    {
+                        waiting.Add($"pod {PodName(pod)}: {reason}");
+                    }
+
+                    break;
             }
         }
 
         if (deadline != null)
         {
-            var pod = pods.FirstOrDefault(candidate => !IsReady(candidate));
-            var problem = new PodProblem("ProgressDeadlineExceeded", deadline["message"]?.GetValue<string>() ?? string.Empty, pod?["spec"]?["containers"]?[0]?["name"]?.GetValue<string>(), false);
+            var pod = pods.FirstOrDefault(candidate => !PodClassifier.IsReady(candidate));
+            var problem = new PodState.Failed("ProgressDeadlineExceeded", deadline["message"]?.GetValue<string>() ?? string.Empty, pod?["spec"]?["containers"]?[0]?["name"]?.GetValue<string>(), false);
             throw new RolloutFailedException(pod == null
                 ? $"{workload.Resource} will not become ready: ProgressDeadlineExceeded: {problem.Message}"
                 : await ExplainAsync(workload, pod, problem, cancellationToken));
         }
 
         var rollout = Rollout(live);
-        var waiting = pods.Select(Waiting).FirstOrDefault(reason => reason != null);
-        return rollout == Complete || waiting == null ? rollout : $"{rollout} ({waiting})";
+        return rollout == Complete || waiting.Count == 0 ? rollout : $"{rollout} ({waiting[0]})";
     }
 
-    private sealed record PodProblem(string Reason, string Message, string? Container, bool Restarted);
+    private static string PodName(JsonObject pod) => pod["metadata"]!["name"]!.GetValue<string>();
 
-    private static bool IsReady(JsonObject pod) =>
-        pod["status"]?["conditions"]?.AsArray().Any(condition => condition?["type"]?.GetValue<string>() == "Ready" && condition["status"]?.GetValue<string>() == "True") == true;
+    private Task<IReadOnlyList<JsonObject>> EventsAsync(string podName, CancellationToken cancellationToken) =>
+        kubectl.ListAsync("events", null, cancellationToken, $"involvedObject.name={podName}");
 
-    private static IEnumerable<JsonObject> ContainerStatuses(JsonObject pod) =>
-        (pod["status"]?["initContainerStatuses"]?.AsArray().OfType<JsonObject>() ?? []).Concat(pod["status"]?["containerStatuses"]?.AsArray().OfType<JsonObject>() ?? []);
-
-    private static string? Waiting(JsonObject pod) =>
-        ContainerStatuses(pod).Select(status => status["state"]?["waiting"]?["reason"]?.GetValue<string>()).FirstOrDefault(reason => reason != null) is { } reason
-            ? $"pod {pod["metadata"]!["name"]}: {reason}"
-            : null;
-
-    private static PodProblem? Diagnose(JsonObject pod)
+    /// <summary>What WaitReady remembers of each pod between polls: when it first saw it, and the restarts it forgives.</summary>
+    private sealed class PodMemory(Stopwatch clock)
     {
-        foreach (var status in ContainerStatuses(pod))
-        {
-            var waiting = status["state"]?["waiting"];
-            var reason = waiting?["reason"]?.GetValue<string>();
-            if (reason != null && FatalWaitingReasons.Contains(reason))
-            {
-                return new PodProblem(reason, waiting?["message"]?.GetValue<string>() ?? string.Empty, status["name"]?.GetValue<string>(), (status["restartCount"]?.GetValue<int>() ?? 0) > 0);
-            }
-        }
+        private readonly Dictionary<string, TimeSpan> _firstSeen = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Dictionary<string, int>> _excused = new(StringComparer.Ordinal);
 
-        var unschedulable = pod["status"]?["conditions"]?.AsArray().OfType<JsonObject>()
-            .FirstOrDefault(condition => condition["type"]?.GetValue<string>() == "PodScheduled" && condition["reason"]?.GetValue<string>() == "Unschedulable");
-        return unschedulable == null ? null : new PodProblem("Unschedulable", unschedulable["message"]?.GetValue<string>() ?? string.Empty, null, false);
+        public PodObservation Observe(JsonObject pod, IReadOnlyList<JsonObject> events, IReadOnlyList<string> dependenciesStarting)
+        {
+            var name = PodName(pod);
+            var firstSeen = _firstSeen.TryAdd(name, clock.Elapsed) ? clock.Elapsed : _firstSeen[name];
+            var excused = _excused.TryGetValue(name, out var known) ? known : _excused[name] = new Dictionary<string, int>(StringComparer.Ordinal);
+            if (dependenciesStarting.Count > 0)
+            {
+                foreach (var status in PodClassifier.ContainerStatuses(pod))
+                {
+                    excused[status["name"]!.GetValue<string>()] = status["restartCount"]?.GetValue<int>() ?? 0;
+                }
+            }
+
+            return new PodObservation(pod, events, clock.Elapsed - firstSeen, dependenciesStarting, excused);
+        }
     }
 
     /// <summary>The reason, the pod's recent events and the container's last 50 log lines.</summary>
-    private async Task<string> ExplainAsync(Workload workload, JsonObject pod, PodProblem problem, CancellationToken cancellationToken)
+    private async Task<string> ExplainAsync(Workload workload, JsonObject pod, PodState.Failed problem, CancellationToken cancellationToken)
     {
-        var podName = pod["metadata"]!["name"]!.GetValue<string>();
+        var podName = PodName(pod);
         var text = new StringBuilder()
             .Append($"{workload.Resource} will not become ready: pod {podName}")
             .Append(problem.Container == null ? string.Empty : $" container {problem.Container}")
             .AppendLine($" is {problem.Reason}: {problem.Message}");
 
-        var events = await kubectl.ListAsync("events", null, cancellationToken, $"involvedObject.name={podName}");
+        var events = await EventsAsync(podName, cancellationToken);
         text.AppendLine($"Recent events of pod {podName}:");
         foreach (var item in events.OrderBy(item => item["lastTimestamp"]?.ToString(), StringComparer.Ordinal).TakeLast(10))
         {
-            text.AppendLine($"  {item["type"]} {item["reason"]}: {item["message"]}");
+            var count = item["count"]?.GetValue<int>() ?? 1;
+            text.AppendLine($"  {item["type"]} {item["reason"]}{(count > 1 ? $" (×{count})" : string.Empty)}: {item["message"]}");
         }
 
         if (problem.Container != null)

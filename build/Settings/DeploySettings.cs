@@ -1,3 +1,5 @@
+using MlflowGke.Build.Kubernetes;
+
 namespace MlflowGke.Build.Settings;
 
 /// <summary>
@@ -62,6 +64,9 @@ public sealed class DeploySettings : ISettingLookup
     public bool IsPlan => Required<bool>(SettingNames.Plan);
 
     public TimeSpan WaitTimeout => Required<TimeSpan>(SettingNames.WaitTimeout);
+
+    /// <summary>How long WaitReady gives an unschedulable pod and a crash-looping container.</summary>
+    public WaitRules WaitRules => new(Required<TimeSpan>(SettingNames.WaitScaleUpGrace), Required<int>(SettingNames.WaitRestartLimit));
 
     /// <summary>Where Verify reaches MLflow; null means through kubectl port-forward to svc/mlflow.</summary>
     public Uri? MlflowUrl => Get(SettingNames.MlflowUrl) as Uri;

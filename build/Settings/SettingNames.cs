@@ -30,6 +30,8 @@ public static class SettingNames
     public const string DatabasePassword = "DB_PASSWORD";
     public const string GoogleRetryDelay = "GOOGLE_RETRY_DELAY";
     public const string WaitTimeout = "WAIT_TIMEOUT";
+    public const string WaitScaleUpGrace = "WAIT_SCALE_UP_GRACE";
+    public const string WaitRestartLimit = "WAIT_RESTART_LIMIT";
     public const string MlflowUrl = "MLFLOW_URL";
     public const string DeleteData = "DELETE_DATA";
     public const string Plan = "PLAN";
@@ -58,6 +60,8 @@ public static class SettingNames
         new(DatabasePassword, "Password of DB_USER (any printable characters); set when CreateDatabase creates the user; Apply puts it, percent-encoded, into the URI in the cluster Secret mlflow-backend-store.", SettingParser.Secret, IsSecret: true),
         new(GoogleRetryDelay, "First delay of Google API retries (e.g. 1s, 200ms); the longer waits scale with it.", SettingParser.Duration(TimeSpan.FromMilliseconds(1), GoogleRetryOptions.LongestFirstDelay), SettingDefault.Value("1s")),
         new(WaitTimeout, "How long Apply waits for the migration Job and WaitReady for rollouts (e.g. 600s, 10m).", SettingParser.Duration(TimeSpan.FromSeconds(1), TimeSpan.FromHours(24)), SettingDefault.Value("10m")),
+        new(WaitScaleUpGrace, "How long WaitReady waits for the cluster autoscaler to react to an unschedulable pod before failing (1s to 10m).", SettingParser.Duration(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10)), SettingDefault.Value("90s")),
+        new(WaitRestartLimit, "Restarts after which WaitReady fails a crash-looping container, once its dependencies are ready (1 to 20).", SettingParser.Integer(1, 20), SettingDefault.Value("3")),
         new(MlflowUrl, "URL of the MLflow server for Verify, when it is exposed (http or https).", SettingRules.HttpUrl, SettingDefault.Behaviour("kubectl port-forward svc/mlflow")),
         new(DeleteData, "Allow deleting the in-cluster PostgreSQL volume (true/false).", SettingParser.Flag, SettingDefault.Value("false")),
         new(Plan, "Read state and print every change, change nothing (true/false; --plan alone means true).", SettingParser.Flag, SettingDefault.Value("false")),

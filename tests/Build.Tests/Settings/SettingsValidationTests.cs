@@ -22,6 +22,8 @@ public sealed class SettingsValidationTests
         new object[] { "--cloudsql-engine=oracle", "CLOUDSQL_ENGINE='oracle': expected one of postgres, mysql" },
         new object[] { "--resource-suffix=much-too-long-suffix", "RESOURCE_SUFFIX='much-too-long-suffix'" },
         new object[] { "--wait-timeout=soon", "WAIT_TIMEOUT='soon': expected a duration from 1s to 24h" },
+        new object[] { "--wait-scale-up-grace=2h", "WAIT_SCALE_UP_GRACE='2h': expected a duration from 1s to 10m" },
+        new object[] { "--wait-restart-limit=0", "WAIT_RESTART_LIMIT='0': expected a whole number from 1 to 20" },
         new object[] { "--plan=maybe", "PLAN='maybe': expected true or false" },
     ];
 
