@@ -270,16 +270,21 @@ internal sealed class ResourceHandler(FakeKubeApiServer server, HttpContext http
             ? $"Job.batch \"{route.Name}\" is invalid: spec.template: Invalid value: {updated["spec"]?["template"]?.ToJsonString()}: field is immutable"
             : null;
 
+    /// <summary>The container's logs; with previous=true those of its last terminated instance, as the kubelet keeps them.</summary>
     private async Task LogsAsync()
     {
         var pod = server.Store.Get(route.Type, route.Namespace, route.Name!);
-        var lines = server.Controller.Logs(route.Name!);
+        var previous = Query["previous"].FirstOrDefault() == "true";
+        var lines = server.Controller.Logs(route.Name!, previous);
         if (pod == null || lines.Count == 0)
         {
             var container = Query["container"].FirstOrDefault() ?? pod?["spec"]?["containers"]?[0]?["name"]?.GetValue<string>();
+            var waiting = pod?["status"]?["containerStatuses"]?[0]?["state"]?["waiting"]?["reason"]?.GetValue<string>() ?? "ContainerCreating";
             await (pod == null
                 ? RespondAsync(404, Status(404, "NotFound", NotFoundMessage))
-                : RespondAsync(400, Status(400, "BadRequest", $"container \"{container}\" in pod \"{route.Name}\" is waiting to start: ContainerCreating")));
+                : RespondAsync(400, Status(400, "BadRequest", previous
+                    ? $"previous terminated container \"{container}\" in pod \"{route.Name}\" not found"
+                    : $"container \"{container}\" in pod \"{route.Name}\" is waiting to start: {waiting}")));
             return;
         }
 

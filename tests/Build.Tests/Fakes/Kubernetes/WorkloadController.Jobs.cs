@@ -4,8 +4,8 @@ using System.Text.Json.Nodes;
 namespace MlflowGke.Build.Tests.Fakes.Kubernetes;
 
 /// <summary>
-/// The job controller, collapsed: writing a Job starts one pod (labelled job-name=JOB, owned by the Job); after
-/// <see cref="JobPodRunTime"/> the pod follows its app's <see cref="PodBehaviour"/>: <see cref="PodBehaviour.BecomeReady"/>
+/// The job controller, collapsed: writing a Job starts one pod (labelled job-name=JOB, owned by the Job, scheduled at
+/// once); after <see cref="JobPodRunTime"/> the pod follows its app's <see cref="PodBehaviour"/>: <see cref="PodBehaviour.BecomeReady"/>
 /// succeeds (logs <see cref="JobLogs"/>, Job Complete), <see cref="PodBehaviour.CrashLoop"/> fails (restartPolicy Never:
 /// exit 1, logs <see cref="FailedJobLogs"/>) and the next attempt starts at once, until more than backoffLimit attempts
 /// failed and the Job is Failed with reason BackoffLimitExceeded. Other behaviours leave the pod Pending
@@ -48,7 +48,9 @@ public sealed partial class WorkloadController
         var name = $"{job["metadata"]!["name"]}-{Interlocked.Increment(ref _jobPodCounter).ToString("x5", CultureInfo.InvariantCulture)}";
         var ns = job["metadata"]!["namespace"]!.GetValue<string>();
         var containers = template["spec"]!["containers"]!.AsArray().OfType<JsonObject>().ToList();
-        store.Write(Pods, ns, name, _ => new JsonObject
+        var life = new PodLife(name, ns, containers[0]).Schedule();
+        _pods[name] = life;
+        var (pod, _) = store.Write(Pods, ns, name, _ => new JsonObject
         {
             ["apiVersion"] = "v1",
             ["kind"] = "Pod",
@@ -67,14 +69,15 @@ public sealed partial class WorkloadController
                 }),
             },
             ["spec"] = template["spec"]!.DeepClone(),
-            ["status"] = PodStatus("Pending", scheduled: true, ready: false, containers, Waiting("ContainerCreating", null)),
+            ["status"] = life.Status(),
         });
+        Recorded(pod!, life, ["scheduled"]);
         var app = template["metadata"]?["labels"]?["app"]?.GetValue<string>() ?? string.Empty;
-        var behaviour = _behaviours.GetValueOrDefault(app, PodBehaviour.BecomeReady);
-        _ = Task.Delay(JobPodRunTime ?? ReadyDelay, stopping).ContinueWith(_ => FinishJobPod(job, name, behaviour, containers), stopping, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+        var behaviour = _behaviours.GetValueOrDefault(app, (PodBehaviour.BecomeReady, null)).Behaviour;
+        _ = Task.Delay(JobPodRunTime ?? ReadyDelay, stopping).ContinueWith(_ => FinishJobPod(job, name, life, behaviour), stopping, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
     }
 
-    private void FinishJobPod(JsonObject job, string podName, PodBehaviour behaviour, List<JsonObject> containers)
+    private void FinishJobPod(JsonObject job, string podName, PodLife life, PodBehaviour behaviour)
     {
         var ns = job["metadata"]!["namespace"]!.GetValue<string>();
         if (behaviour is not (PodBehaviour.BecomeReady or PodBehaviour.CrashLoop))
@@ -83,15 +86,14 @@ public sealed partial class WorkloadController
         }
 
         var succeeded = behaviour == PodBehaviour.BecomeReady;
-        _logs[podName] = succeeded ? JobLogs : FailedJobLogs;
-        var terminated = new JsonObject { ["terminated"] = new JsonObject { ["exitCode"] = succeeded ? 0 : 1, ["reason"] = succeeded ? "Completed" : "Error" } };
-        var (pod, _) = store.Write(Pods, ns, podName, live => live == null ? null : SetStatus(live, PodStatus(succeeded ? "Succeeded" : "Failed", true, false, containers, terminated)));
+        life.Finish(succeeded, succeeded ? JobLogs : FailedJobLogs);
+        var (pod, _) = store.Write(Pods, ns, podName, live => live == null ? null : SetStatus(live, life.Status()));
         if (pod == null)
         {
             return; // deleted meanwhile
         }
 
-        _shownAt.TryAdd(podName, DateTimeOffset.UtcNow);
+        Recorded(pod, life, [succeeded ? "succeeded" : "failed"]);
         var jobName = job["metadata"]!["name"]!.GetValue<string>();
         var backoffLimit = job["spec"]!["backoffLimit"]?.GetValue<int>() ?? 6;
         var retry = false;
@@ -109,12 +111,12 @@ public sealed partial class WorkloadController
             {
                 status["succeeded"] = 1;
                 status["completionTime"] = ObjectStore.Timestamp();
-                status["conditions"] = new JsonArray(Condition("SuccessCriteriaMet", true, "CompletionsReached", "Reached expected number of succeeded pods"), Condition("Complete", true, "CompletionsReached", "Reached expected number of succeeded pods"));
+                status["conditions"] = new JsonArray(PodLife.Condition("SuccessCriteriaMet", true, "CompletionsReached", "Reached expected number of succeeded pods"), PodLife.Condition("Complete", true, "CompletionsReached", "Reached expected number of succeeded pods"));
             }
             else if (failed > backoffLimit)
             {
                 status["failed"] = failed;
-                status["conditions"] = new JsonArray(Condition("FailureTarget", true, "BackoffLimitExceeded", "Job has reached the specified backoff limit"), Condition("Failed", true, "BackoffLimitExceeded", "Job has reached the specified backoff limit"));
+                status["conditions"] = new JsonArray(PodLife.Condition("FailureTarget", true, "BackoffLimitExceeded", "Job has reached the specified backoff limit"), PodLife.Condition("Failed", true, "BackoffLimitExceeded", "Job has reached the specified backoff limit"));
             }
             else
             {
@@ -132,11 +134,11 @@ public sealed partial class WorkloadController
 
         if (stored["status"]?["conditions"]?.AsArray().Any(condition => condition?["reason"]?.GetValue<string>() == "BackoffLimitExceeded") == true)
         {
-            RecordEvent(stored, "Warning", "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+            RecordEvent(stored, new PodEvent("Warning", "BackoffLimitExceeded", "Job has reached the specified backoff limit", PodLife.JobController));
         }
         else if (succeeded)
         {
-            RecordEvent(stored, "Normal", "Completed", "Job completed");
+            RecordEvent(stored, new PodEvent("Normal", "Completed", "Job completed", PodLife.JobController));
         }
 
         if (retry)

@@ -6,54 +6,38 @@ using System.Text.Json.Nodes;
 
 namespace MlflowGke.Build.Tests.Fakes.Kubernetes;
 
-/// <summary>What the pods of one app (label app=…) do once created.</summary>
-public enum PodBehaviour
-{
-    /// <summary>Scheduled, containers start, Ready after <see cref="WorkloadController.ReadyDelay"/>.</summary>
-    BecomeReady,
-
-    /// <summary>The container exits 1 again and again: waiting reason CrashLoopBackOff, restartCount grows, logs show the error.</summary>
-    CrashLoop,
-
-    /// <summary>The image cannot be pulled: ErrImagePull, then ImagePullBackOff.</summary>
-    ImagePullFailure,
-
-    /// <summary>A referenced Secret/ConfigMap key is missing: CreateContainerConfigError.</summary>
-    ConfigError,
-
-    /// <summary>No node fits: PodScheduled=False reason Unschedulable, phase Pending.</summary>
-    Unschedulable,
-
-    /// <summary>Pods never become ready and the Deployment reports Progressing=False, reason ProgressDeadlineExceeded.</summary>
-    ProgressDeadlineExceeded,
-}
-
 /// <summary>
 /// The parts of kube-controller-manager and kubelet the suite relies on, collapsed: writing a Deployment or
-/// StatefulSet creates its pods at once (StatefulSets also their PVCs, which outlive the StatefulSet), pods then
-/// follow their app's <see cref="PodBehaviour"/> after a short delay, and workload status is kept the way
+/// StatefulSet creates its pods at once (StatefulSets also their PVCs, which outlive the StatefulSet), each pod then
+/// follows its app's <see cref="PodScenario"/> timeline (scheduler, cluster autoscaler and kubelet statuses and
+/// events, identical events counted as the real event recorder does), and workload status is kept the way
 /// `kubectl rollout status` reads it. Deployments own their pods directly (no ReplicaSet objects).
 /// </summary>
 public sealed partial class WorkloadController(ObjectStore store, ResourceCatalog catalog, CancellationToken stopping)
 {
-    private readonly ConcurrentDictionary<string, PodBehaviour> _behaviours = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, IReadOnlyList<string>> _logs = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _shownAt = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (PodBehaviour Behaviour, TimeSpan? Start)> _behaviours = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, PodLife> _pods = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<TimelineEntry> _timeline = new();
     private int _eventCounter;
 
+    /// <summary>When the interesting part of every scenario starts, unless set per app.</summary>
     public TimeSpan ReadyDelay { get; set; } = TimeSpan.FromMilliseconds(300);
 
-    /// <summary>The last log line of a crash-looping container.</summary>
+    /// <summary>The last log line of a crashing container.</summary>
     public string CrashLogError { get; set; } = "Error: could not connect to the database: connection refused";
 
     private ResourceType Pods => catalog.ByKind("Pod");
 
-    public void SetBehaviour(string app, PodBehaviour behaviour) => _behaviours[app] = behaviour;
+    /// <summary>Pods of <paramref name="app"/> created from now on follow <paramref name="behaviour"/>, starting after <paramref name="start"/> (default <see cref="ReadyDelay"/>).</summary>
+    public void SetBehaviour(string app, PodBehaviour behaviour, TimeSpan? start = null) => _behaviours[app] = (behaviour, start);
 
-    public IReadOnlyList<string> Logs(string podName) => _logs.GetValueOrDefault(podName) ?? [];
+    public IReadOnlyList<string> Logs(string podName, bool previous) =>
+        _pods.TryGetValue(podName, out var life) ? previous ? life.PreviousLogs : life.Logs : [];
 
-    /// <summary>When each pod first showed its behaviour (Ready, CrashLoopBackOff, …), by pod name.</summary>
-    public IReadOnlyDictionary<string, DateTimeOffset> ShownAt => _shownAt;
+    public int Restarts(string podName) => _pods.TryGetValue(podName, out var life) ? life.Restarts : 0;
+
+    /// <summary>Every scenario step that reached storage, in order: which pod, which step, when.</summary>
+    public IReadOnlyList<TimelineEntry> Timeline => [.. _timeline];
 
     /// <summary>Called after every write of a Deployment or StatefulSet.</summary>
     public void Reconcile(ResourceType type, string ns, string name)
@@ -169,53 +153,68 @@ public sealed partial class WorkloadController(ObjectStore store, ResourceCatalo
                 }),
             },
             ["spec"] = template["spec"]!.DeepClone(),
-            ["status"] = PodStatus("Pending", scheduled: true, ready: false, containers, new JsonObject { ["waiting"] = new JsonObject { ["reason"] = "ContainerCreating" } }),
         };
-        store.Write(Pods, ns, name, _ => pod);
-        var behaviour = _behaviours.GetValueOrDefault(Label(pod, "app") ?? string.Empty, PodBehaviour.BecomeReady);
-        _ = Task.Delay(ReadyDelay, stopping).ContinueWith(_ => Transition(workload, name, behaviour, containers), stopping, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+        var life = new PodLife(name, ns, containers[0]);
+        _pods[name] = life;
+        var (behaviour, start) = _behaviours.GetValueOrDefault(Label(pod, "app") ?? string.Empty, (PodBehaviour.BecomeReady, null));
+        var steps = PodScenario.Of(behaviour, start ?? ReadyDelay, CrashLogError);
+        var atCreation = steps.TakeWhile(step => step.At == TimeSpan.Zero).ToList();
+        foreach (var step in atCreation)
+        {
+            step.Change(life);
+        }
+
+        pod["status"] = life.Status();
+        var stored = store.Write(Pods, ns, name, _ => pod).Stored!;
+        Recorded(stored, life, atCreation.Select(step => step.Label));
+        _ = FollowAsync(workload, stored, life, steps.Skip(atCreation.Count).ToList());
     }
 
-    private void Transition(JsonObject workload, string podName, PodBehaviour behaviour, List<JsonObject> containers)
+    /// <summary>Plays the rest of a pod's timeline; stops when the pod is deleted or the server stops.</summary>
+    private async Task FollowAsync(JsonObject workload, JsonObject pod, PodLife life, IReadOnlyList<PodStep> steps)
     {
+        var created = DateTimeOffset.UtcNow;
         var ns = workload["metadata"]!["namespace"]!.GetValue<string>();
-        var image = containers[0]["image"]?.GetValue<string>();
-        var (status, events) = behaviour switch
+        var uid = pod["metadata"]!["uid"]!.GetValue<string>();
+        foreach (var step in steps)
         {
-            PodBehaviour.BecomeReady => (PodStatus("Running", true, true, containers, new JsonObject { ["running"] = new JsonObject { ["startedAt"] = ObjectStore.Timestamp() } }), []),
-            PodBehaviour.CrashLoop => (PodStatus("Running", true, false, containers, Waiting("CrashLoopBackOff", $"back-off 40s restarting failed container={containers[0]["name"]} pod={podName}"), restarts: 3),
-                new[] { ("Normal", "Started", "Started container"), ("Warning", "BackOff", "Back-off restarting failed container") }),
-            PodBehaviour.ImagePullFailure => (PodStatus("Pending", true, false, containers, Waiting("ImagePullBackOff", $"Back-off pulling image \"{image}\"")),
-                [("Warning", "Failed", $"Failed to pull image \"{image}\": rpc error: code = NotFound desc = {image}: not found"), ("Warning", "Failed", "Error: ErrImagePull")]),
-            PodBehaviour.ConfigError => (PodStatus("Pending", true, false, containers, Waiting("CreateContainerConfigError", "secret \"mlflow-db-credentials\" not found")),
-                [("Warning", "Failed", "Error: secret \"mlflow-db-credentials\" not found")]),
-            PodBehaviour.Unschedulable => (PodStatus("Pending", false, false, [], null),
-                [("Warning", "FailedScheduling", "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.")]),
-            _ => (PodStatus("Pending", true, false, containers, Waiting("ContainerCreating", null)), Array.Empty<(string, string, string)>()),
-        };
-        if (behaviour == PodBehaviour.CrashLoop)
-        {
-            _logs[podName] = Enumerable.Range(1, 60).Select(line => $"log line {line}: connecting to database").Append(CrashLogError).ToList();
+            var wait = created + step.At - DateTimeOffset.UtcNow;
+            if (wait > TimeSpan.Zero)
+            {
+                try
+                {
+                    await Task.Delay(wait, stopping);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+
+            step.Change(life);
+            var (stored, _) = store.Write(Pods, ns, PodName(pod), live => live?["metadata"]?["uid"]?.GetValue<string>() != uid ? null : SetStatus(live!, life.Status()));
+            if (stored == null)
+            {
+                return;
+            }
+
+            Recorded(stored, life, [step.Label]);
+            UpdateStatus(catalog.ByKind(workload["kind"]!.GetValue<string>()), ns, workload["metadata"]!["name"]!.GetValue<string>(), life.DeadlineExceeded);
         }
-        else if (behaviour == PodBehaviour.BecomeReady)
+    }
+
+    /// <summary>Notes the steps in <see cref="Timeline"/> and records the events they produced, on <paramref name="item"/> (a pod, or the Job that owns it).</summary>
+    private void Recorded(JsonObject item, PodLife life, IEnumerable<string> steps)
+    {
+        foreach (var step in steps)
         {
-            _logs[podName] = ["Listening at: http://0.0.0.0:5000"];
+            _timeline.Enqueue(new TimelineEntry(PodName(item), step, DateTimeOffset.UtcNow));
         }
 
-        var (stored, _) = store.Write(Pods, ns, podName, live => live == null ? null : SetStatus(live, status));
-        if (stored == null)
+        foreach (var recorded in life.TakeEvents())
         {
-            return;
+            RecordEvent(item, recorded);
         }
-
-        _shownAt.TryAdd(podName, DateTimeOffset.UtcNow);
-        foreach (var (type, reason, message) in events)
-        {
-            RecordEvent(stored, type, reason, message);
-        }
-
-        var workloadType = catalog.ByKind(workload["kind"]!.GetValue<string>());
-        UpdateStatus(workloadType, ns, workload["metadata"]!["name"]!.GetValue<string>(), behaviour == PodBehaviour.ProgressDeadlineExceeded);
     }
 
     private static JsonObject SetStatus(JsonObject item, JsonObject status)
@@ -224,65 +223,39 @@ public sealed partial class WorkloadController(ObjectStore store, ResourceCatalo
         return item;
     }
 
-    private static JsonObject Waiting(string reason, string? message) =>
-        new() { ["waiting"] = message == null ? new JsonObject { ["reason"] = reason } : new JsonObject { ["reason"] = reason, ["message"] = message } };
-
-    private static JsonObject PodStatus(string phase, bool scheduled, bool ready, List<JsonObject> containers, JsonObject? state, int restarts = 0)
-    {
-        var conditions = new JsonArray(Condition("PodScheduled", scheduled, scheduled ? null : "Unschedulable", scheduled ? null : "0/3 nodes are available: 3 Insufficient cpu."));
-        if (scheduled)
-        {
-            conditions.Add(Condition("ContainersReady", ready, null, null));
-            conditions.Add(Condition("Ready", ready, null, null));
-        }
-
-        var status = new JsonObject { ["phase"] = phase, ["conditions"] = conditions };
-        if (containers.Count > 0)
-        {
-            status["containerStatuses"] = new JsonArray(containers.Select(container => (JsonNode)new JsonObject
-            {
-                ["name"] = container["name"]!.DeepClone(),
-                ["image"] = container["image"]?.DeepClone(),
-                ["ready"] = ready,
-                ["restartCount"] = restarts,
-                ["state"] = state?.DeepClone(),
-                ["lastState"] = restarts > 0 ? new JsonObject { ["terminated"] = new JsonObject { ["exitCode"] = 1, ["reason"] = "Error" } } : new JsonObject(),
-            }).ToArray());
-        }
-
-        return status;
-    }
-
-    private static JsonObject Condition(string type, bool value, string? reason, string? message)
-    {
-        var condition = new JsonObject { ["type"] = type, ["status"] = value ? "True" : "False", ["lastTransitionTime"] = ObjectStore.Timestamp() };
-        if (reason != null)
-        {
-            condition["reason"] = reason;
-            condition["message"] = message;
-        }
-
-        return condition;
-    }
-
-    private void RecordEvent(JsonObject pod, string type, string reason, string message)
+    /// <summary>As the real event recorder: an event identical to an earlier one of the pod only raises its count.</summary>
+    private void RecordEvent(JsonObject pod, PodEvent item)
     {
         var events = catalog.ByKind("Event");
         var ns = pod["metadata"]!["namespace"]!.GetValue<string>();
-        var name = $"{PodName(pod)}.{Interlocked.Increment(ref _eventCounter).ToString("x8", CultureInfo.InvariantCulture)}";
-        store.Write(events, ns, name, _ => new JsonObject
+        var earlier = store.List(events, ns).FirstOrDefault(known =>
+            known["involvedObject"]?["name"]?.GetValue<string>() == PodName(pod)
+            && known["reason"]?.GetValue<string>() == item.Reason
+            && known["message"]?.GetValue<string>() == item.Message);
+        var name = earlier?["metadata"]!["name"]!.GetValue<string>() ?? $"{PodName(pod)}.{Interlocked.Increment(ref _eventCounter).ToString("x8", CultureInfo.InvariantCulture)}";
+        store.Write(events, ns, name, live =>
         {
-            ["apiVersion"] = "v1",
-            ["kind"] = "Event",
-            ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns },
-            ["involvedObject"] = new JsonObject { ["kind"] = pod["kind"]!.DeepClone(), ["namespace"] = ns, ["name"] = PodName(pod), ["uid"] = pod["metadata"]!["uid"]!.DeepClone() },
-            ["type"] = type,
-            ["reason"] = reason,
-            ["message"] = message,
-            ["count"] = 1,
-            ["firstTimestamp"] = ObjectStore.Timestamp(),
-            ["lastTimestamp"] = ObjectStore.Timestamp(),
-            ["source"] = new JsonObject { ["component"] = reason == "FailedScheduling" ? "default-scheduler" : "kubelet" },
+            if (live != null)
+            {
+                live["count"] = (live["count"]?.GetValue<int>() ?? 1) + 1;
+                live["lastTimestamp"] = ObjectStore.Timestamp();
+                return live;
+            }
+
+            return new JsonObject
+            {
+                ["apiVersion"] = "v1",
+                ["kind"] = "Event",
+                ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns },
+                ["involvedObject"] = new JsonObject { ["kind"] = pod["kind"]!.DeepClone(), ["namespace"] = ns, ["name"] = PodName(pod), ["uid"] = pod["metadata"]!["uid"]!.DeepClone() },
+                ["type"] = item.Type,
+                ["reason"] = item.Reason,
+                ["message"] = item.Message,
+                ["count"] = 1,
+                ["firstTimestamp"] = ObjectStore.Timestamp(),
+                ["lastTimestamp"] = ObjectStore.Timestamp(),
+                ["source"] = new JsonObject { ["component"] = item.Source },
+            };
         });
     }
 
@@ -318,10 +291,10 @@ public sealed partial class WorkloadController(ObjectStore store, ResourceCatalo
                 var complete = ready >= replicas;
                 var wasDeadlineExceeded = workload["status"]?["conditions"]?.AsArray().Any(condition => condition?["reason"]?.GetValue<string>() == "ProgressDeadlineExceeded") == true;
                 status["conditions"] = new JsonArray(
-                    Condition("Available", complete, complete ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable", complete ? "Deployment has minimum availability." : "Deployment does not have minimum availability."),
+                    PodLife.Condition("Available", complete, complete ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable", complete ? "Deployment has minimum availability." : "Deployment does not have minimum availability."),
                     deadlineExceeded || wasDeadlineExceeded
-                        ? Condition("Progressing", false, "ProgressDeadlineExceeded", $"ReplicaSet \"{name}-{revision}\" has timed out progressing.")
-                        : Condition("Progressing", true, complete ? "NewReplicaSetAvailable" : "ReplicaSetUpdated", $"ReplicaSet \"{name}-{revision}\" is progressing."));
+                        ? PodLife.Condition("Progressing", false, "ProgressDeadlineExceeded", $"ReplicaSet \"{name}-{revision}\" has timed out progressing.")
+                        : PodLife.Condition("Progressing", true, complete ? "NewReplicaSetAvailable" : "ReplicaSetUpdated", $"ReplicaSet \"{name}-{revision}\" is progressing."));
                 foreach (var condition in status["conditions"]!.AsArray())
                 {
                     condition!.AsObject().Remove("lastTransitionTime"); // keeps status stable when nothing changed
@@ -332,3 +305,6 @@ public sealed partial class WorkloadController(ObjectStore store, ResourceCatalo
         });
     }
 }
+
+/// <summary>A scenario step that happened to a pod.</summary>
+public sealed record TimelineEntry(string Pod, string Step, DateTimeOffset At);
