@@ -96,7 +96,7 @@ public static class PodScenario
                 AtCreation("scheduled", pod => pod.Schedule().Pulling());
                 for (var crash = 1; crash <= 20; crash++)
                 {
-                    var startedAt = (crash - 1) * 0.8;
+                    var startedAt = crash - 1.0;
                     At(startedAt, crash == 1 ? "started" : "restarted", pod => pod.Start(["connecting to database"]));
                     At(startedAt + 0.3, $"crash {crash}", pod => pod.Crash(CrashLogs(crashError)));
                 }
