@@ -56,6 +56,8 @@ public sealed partial class PodClassifier(WaitRules rules)
 
     public PodState Classify(PodObservation observation)
     {
+        // The API lists events by name, not by time.
+        observation = observation with { Events = [.. observation.Events.OrderBy(item => item["lastTimestamp"]?.ToString() ?? item["eventTime"]?.ToString(), StringComparer.Ordinal)] };
         var pod = observation.Pod;
         if (IsReady(pod) || pod["metadata"]?["deletionTimestamp"] != null)
         {
@@ -119,7 +121,7 @@ public sealed partial class PodClassifier(WaitRules rules)
             "CreateContainerConfigError" => MissingObject().IsMatch(message)
                 ? new PodState.Failed(reason, message, name, restarts > 0)
                 : new PodState.Waiting($"{name}: {reason}: {message} (the kubelet retries)"),
-            _ when restarts > 0 && (reason is "CrashLoopBackOff" or "RunContainerError" || status["state"]?["terminated"] != null) => Crash(observation, status, name, reason ?? "Terminated", message, restarts),
+            _ when restarts > 0 && (reason is "CrashLoopBackOff" or "RunContainerError" || status["state"]?["terminated"]?["exitCode"]?.GetValue<int>() is not (null or 0)) => Crash(observation, status, name, reason ?? "Terminated", message, restarts),
             _ => PodState.Fine,
         };
     }

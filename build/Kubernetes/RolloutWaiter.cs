@@ -19,11 +19,11 @@ public sealed class RolloutFailedException(string message) : Exception(message);
 /// line; what does not fails at once with the pod's events and logs. Workloads listed before another are its
 /// dependencies (the database before mlflow).
 /// </summary>
-public sealed class RolloutWaiter(IKubectl kubectl, ICakeLog log, TimeSpan interval, WaitRules? rules = null)
+public sealed class RolloutWaiter(IKubectl kubectl, ICakeLog log, TimeSpan interval, WaitRules rules)
 {
     private const string Complete = "rolled out";
 
-    private readonly PodClassifier _classifier = new(rules ?? WaitRules.Default);
+    private readonly PodClassifier _classifier = new(rules);
 
     public async Task WaitAsync(IReadOnlyList<Workload> workloads, TimeSpan timeout, CancellationToken cancellationToken = default)
     {

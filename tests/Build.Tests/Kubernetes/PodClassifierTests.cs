@@ -146,6 +146,35 @@ public sealed class PodClassifierTests
     }
 
     [Test]
+    public void An_init_container_that_completed_after_restarts_is_progressing()
+    {
+        // Given
+        var pod = Pod(Tagged, """{ "name": "mlflow", "restartCount": 4, "state": { "terminated": { "exitCode": 0, "reason": "Completed" } }, "lastState": { "terminated": { "exitCode": 1, "reason": "Error" } } }""");
+
+        // When
+        var state = Classifier.Classify(Observe(pod));
+
+        // Then
+        Assert.That(state, Is.EqualTo(PodState.Fine));
+    }
+
+    [Test]
+    public void The_latest_autoscaler_event_counts_whatever_order_the_api_lists_them_in()
+    {
+        // Given
+        var events = Events(("TriggeredScaleUp", "pod triggered scale-up: [{group 1->2 (max: 6)}]", 1), ("FailedScheduling", Scheduler, 1));
+        events[0]["lastTimestamp"] = "2026-11-29T19:00:05Z";
+        events[1]["lastTimestamp"] = "2026-11-29T19:00:01Z";
+        events.Insert(0, new JsonObject { ["reason"] = "TriggeredScaleUp", ["message"] = "pod triggered scale-up: [{group 2->3 (max: 6)}]", ["lastTimestamp"] = "2026-11-29T19:00:09Z" });
+
+        // When
+        var state = Classifier.Classify(Observe(Unschedulable(), events));
+
+        // Then
+        Assert.That(state, Is.EqualTo(new PodState.Waiting("waiting for a node: scale-up triggered 2->3")));
+    }
+
+    [Test]
     public void A_first_pull_error_waits_for_the_kubelets_retry()
     {
         // Given

@@ -8,7 +8,7 @@ public enum PodBehaviour
     /// <summary>Scheduled, the container starts and is Ready after the start delay.</summary>
     BecomeReady,
 
-    /// <summary>Unschedulable ("0/3 nodes are available: 3 Insufficient cpu"), the autoscaler triggers a scale-up 1->2, scheduled on the new node 4 s later, Ready.</summary>
+    /// <summary>Unschedulable ("0/3 nodes are available: 3 Insufficient cpu"), the autoscaler triggers a scale-up 1->2, scheduled on the new node 5 s later, Ready.</summary>
     ScaleUpSucceeds,
 
     /// <summary>Unschedulable, and the autoscaler answers NotTriggerScaleUp ("max node group size reached").</summary>
@@ -67,14 +67,20 @@ public static class PodScenario
         var steps = new List<PodStep>();
         void At(double seconds, string label, Action<PodLife> change) => steps.Add(new PodStep(start + TimeSpan.FromSeconds(seconds), label, change));
         void AtCreation(string label, Action<PodLife> change) => steps.Add(new PodStep(TimeSpan.Zero, label, change));
+        void FirstPullFails(string error)
+        {
+            AtCreation("scheduled", pod => pod.Schedule().Pulling());
+            At(0, "pull failed", pod => pod.PullFails(Error(error, pod)));
+            At(0.5, "pull back-off", pod => pod.PullBackOff());
+        }
 
         switch (behaviour)
         {
             case PodBehaviour.ScaleUpSucceeds:
                 AtCreation("unschedulable", pod => pod.Unschedulable(Insufficient));
                 At(0, "scale-up triggered", pod => pod.Event("Normal", "TriggeredScaleUp", ScaleUpTriggered, PodLife.Autoscaler));
-                At(4, "scheduled on the new node", pod => pod.Schedule("gke-mlflow-test-default-pool-5e1f2c3a-p9v4").Pulling());
-                At(4.3, "ready", pod => pod.Start(Listening).BecomeReady());
+                At(5, "scheduled on the new node", pod => pod.Schedule("gke-mlflow-test-default-pool-5e1f2c3a-p9v4").Pulling());
+                At(5.3, "ready", pod => pod.Start(Listening).BecomeReady());
                 break;
             case PodBehaviour.ScaleUpRefused:
                 AtCreation("unschedulable", pod => pod.Unschedulable(Insufficient));
@@ -103,24 +109,18 @@ public static class PodScenario
 
                 break;
             case PodBehaviour.PullErrorThatHeals:
-                AtCreation("scheduled", pod => pod.Schedule().Pulling());
-                At(0, "pull failed", pod => pod.PullFails(Error(Forbidden, pod)));
-                At(0.5, "pull back-off", pod => pod.PullBackOff());
-                At(3, "pulling again", pod => pod.Pulling());
-                At(3.3, "ready", pod => pod.Start(Listening).BecomeReady());
+                FirstPullFails(Forbidden);
+                At(4, "pulling again", pod => pod.Pulling());
+                At(4.3, "ready", pod => pod.Start(Listening).BecomeReady());
                 break;
             case PodBehaviour.PullErrorRepeated:
-                AtCreation("scheduled", pod => pod.Schedule().Pulling());
-                At(0, "pull failed", pod => pod.PullFails(Error(Forbidden, pod)));
-                At(0.5, "pull back-off", pod => pod.PullBackOff());
+                FirstPullFails(Forbidden);
                 At(1.5, "pulling again", pod => pod.Pulling());
                 At(1.8, "pull failed again", pod => pod.PullFails(Error(Forbidden, pod)));
                 At(2.3, "pull back-off again", pod => pod.PullBackOff());
                 break;
             case PodBehaviour.DigestNotFound:
-                AtCreation("scheduled", pod => pod.Schedule().Pulling());
-                At(0, "pull failed", pod => pod.PullFails(Error(NotFound, pod)));
-                At(0.5, "pull back-off", pod => pod.PullBackOff());
+                FirstPullFails(NotFound);
                 break;
             case PodBehaviour.ConfigError:
                 AtCreation("scheduled", pod => pod.Schedule().Pulling());
