@@ -5,7 +5,7 @@
 # pod without scale-up at the end of WAIT_SCALE_UP_GRACE (90 s, the default).
 # Runs the real Build.dll and the real kubectl against the in-process fake kube-apiserver of the tests.
 # Usage: bench/wait-ready.sh [guide-timeout, default 300s] [scale-up grace in seconds, default 90s]
-# Targets: <= 5 s after the failure is certain; the grace case <= grace + 5 s after WaitReady starts.
+# Targets: <= 5 s after the failure is certain; the grace case <= grace + 3 s (WaitReady's start-up) + 5 s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 result="$(mktemp)"
