@@ -44,7 +44,7 @@ public sealed class RolloutWaiterTests
         Assert.That(run.ExitCode, Is.Not.Zero, run.ToString());
         Assert.That(run.All, Does.Contain($"is Unschedulable: {PodScenario.Insufficient} The cluster autoscaler will not add a node (NotTriggerScaleUp): {PodScenario.ScaleUpNotTriggered}")
             .And.Contain("Normal NotTriggerScaleUp"));
-        Assert.That(end - Step(cluster, "mlflow-", "scale-up refused")!.At, Is.LessThanOrEqualTo(FailFast));
+        Assert.That(end - At(cluster, "scale-up refused"), Is.LessThanOrEqualTo(FailFast));
     }
 
     [Test]
@@ -63,7 +63,7 @@ public sealed class RolloutWaiterTests
         Assert.That(run.ExitCode, Is.Not.Zero, run.ToString());
         Assert.That(run.Output, Does.Contain("waiting for a node: 0/3 nodes are available: 3 Insufficient cpu.").And.Contain("(no scale-up triggered yet; gives up after 3s)"));
         Assert.That(run.All, Does.Contain("No scale-up was triggered within 3s (WAIT_SCALE_UP_GRACE)"));
-        var elapsed = end - Step(cluster, "mlflow-", "unschedulable")!.At;
+        var elapsed = end - At(cluster, "unschedulable");
         Assert.That(elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(3)).And.LessThanOrEqualTo(TimeSpan.FromSeconds(3) + FailFast + FailFast), "the grace counts from WaitReady's first sight of the pod");
     }
 
@@ -100,7 +100,7 @@ public sealed class RolloutWaiterTests
             .And.Contain("Warning BackOff (×")
             .And.Contain("Error: could not connect to the database: connection refused")
             .And.Contain("log line 12:").And.Not.Contain("log line 11:"), "the last 50 lines of the container that crashed, not more");
-        Assert.That(end - Step(cluster, "mlflow-", "crash 3")!.At, Is.LessThanOrEqualTo(FailFast));
+        Assert.That(end - At(cluster, "crash 3"), Is.LessThanOrEqualTo(FailFast));
     }
 
     [Test]
@@ -132,7 +132,7 @@ public sealed class RolloutWaiterTests
         // Then
         Assert.That(run.ExitCode, Is.Not.Zero, run.ToString());
         Assert.That(run.All, Does.Contain("is ImagePullBackOff: the same pull error came back 2×: Failed to pull image").And.Contain("403 Forbidden").And.Contain("Warning Failed (×2): Failed to pull image"));
-        Assert.That(end - Step(cluster, "mlflow-", "pull back-off again")!.At, Is.LessThanOrEqualTo(FailFast));
+        Assert.That(end - At(cluster, "pull failed again"), Is.LessThanOrEqualTo(FailFast));
     }
 
     [Test]
@@ -148,7 +148,7 @@ public sealed class RolloutWaiterTests
         // Then
         Assert.That(run.ExitCode, Is.Not.Zero, run.ToString());
         Assert.That(run.All, Does.Contain($"@{cluster.ImageDigest}: not found (the image is pinned by digest"));
-        Assert.That(end - Step(cluster, "mlflow-", "pull failed")!.At, Is.LessThanOrEqualTo(FailFast));
+        Assert.That(end - At(cluster, "pull failed"), Is.LessThanOrEqualTo(FailFast));
     }
 
     private static async Task<(BuildResult Run, DateTimeOffset End)> RunAsync(BuildProcess build)
@@ -159,6 +159,13 @@ public sealed class RolloutWaiterTests
 
     private static TimelineEntry? Step(KubeTestEnvironment cluster, string podPrefix, string step) =>
         cluster.Server.Controller.Timeline.FirstOrDefault(entry => entry.Pod.StartsWith(podPrefix, StringComparison.Ordinal) && entry.Step == step);
+
+    private static DateTimeOffset At(KubeTestEnvironment cluster, string step)
+    {
+        var entry = Step(cluster, "mlflow-", step);
+        Assert.That(entry, Is.Not.Null, $"step '{step}' not in the timeline: {string.Join(", ", cluster.Server.Controller.Timeline)}");
+        return entry!.At;
+    }
 
     private static int Restarts(KubeTestEnvironment cluster, string podPrefix) =>
         cluster.Server.Controller.Timeline.Where(entry => entry.Pod.StartsWith(podPrefix, StringComparison.Ordinal)).Select(entry => cluster.Server.Controller.Restarts(entry.Pod)).Max();

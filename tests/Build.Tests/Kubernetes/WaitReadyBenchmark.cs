@@ -43,7 +43,7 @@ public sealed class WaitReadyBenchmark
         Assert.That(guideEnd - certain, Is.GreaterThan(suiteLatency), report);
     }
 
-    [TestCase(PodBehaviour.PullErrorRepeated, "pull back-off again", "ImagePullBackOff", "pull error twice: 2nd back-off")]
+    [TestCase(PodBehaviour.PullErrorRepeated, "pull failed again", "ImagePullBackOff", "pull error twice: 2nd failure")]
     [TestCase(PodBehaviour.DigestNotFound, "pull failed", "pinned by digest", "pinned digest not found: 1st pull error")]
     [TestCase(PodBehaviour.ScaleUpRefused, "scale-up refused", "NotTriggerScaleUp", "scale-up refused: NotTriggerScaleUp")]
     public async Task WaitReady_fails_within_seconds_of_what_cannot_heal(PodBehaviour behaviour, string certainStep, string evidence, string name)
@@ -52,10 +52,10 @@ public sealed class WaitReadyBenchmark
 
         var (run, end) = await WaitReadyAsync(cluster);
 
-        var latency = end - At(cluster, certainStep);
-        var report = await ReportAsync($"{name} -> WaitReady failed {Seconds(latency)}");
         Assert.That(run.ExitCode, Is.Not.Zero, run.ToString());
         Assert.That(run.All, Does.Contain(evidence));
+        var latency = end - At(cluster, certainStep);
+        var report = await ReportAsync($"{name} -> WaitReady failed {Seconds(latency)}");
         Assert.That(latency, Is.LessThanOrEqualTo(Target), report);
     }
 
@@ -94,8 +94,13 @@ public sealed class WaitReadyBenchmark
         return TimedAsync(() => build.RunAsync("--target=WaitReady", "--exclusive"));
     }
 
-    private static DateTimeOffset At(KubeTestEnvironment cluster, string step) =>
-        cluster.Server.Controller.Timeline.First(entry => entry.Pod.StartsWith("mlflow-", StringComparison.Ordinal) && entry.Step == step).At;
+    private static DateTimeOffset At(KubeTestEnvironment cluster, string step)
+    {
+        var timeline = cluster.Server.Controller.Timeline;
+        var entry = timeline.FirstOrDefault(entry => entry.Pod.StartsWith("mlflow-", StringComparison.Ordinal) && entry.Step == step);
+        Assert.That(entry, Is.Not.Null, $"step '{step}' not in the timeline: {string.Join(", ", timeline)}");
+        return entry!.At;
+    }
 
     private static string Seconds(TimeSpan span) => string.Create(CultureInfo.InvariantCulture, $"{span.TotalSeconds:0.00}s");
 
