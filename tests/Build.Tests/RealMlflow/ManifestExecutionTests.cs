@@ -9,6 +9,7 @@ namespace MlflowGke.Build.Tests.RealMlflow;
 /// only the database server and the artifact bucket are local ones (<see cref="LocalEndpoints"/>).
 /// </summary>
 [TestFixture("in-cluster")]
+[TestFixture("cloud-sql")]
 [Category(RealMlflowRequirement.Category)]
 [Category("Kubectl")]
 public sealed class ManifestExecutionTests(string database)
@@ -35,6 +36,66 @@ public sealed class ManifestExecutionTests(string database)
         {
             await _applied.DisposeAsync();
         }
+    }
+
+    [Test]
+    public async Task The_first_rollout_on_an_empty_database_becomes_healthy()
+    {
+        // Given
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        var empty = await _applied.CreateDatabaseAsync();
+
+        // When
+        await using var rollout = await _applied.RollOutAsync(empty, 1, timeout.Token);
+
+        // Then
+        await AssertServesTrackingApiAsync(rollout.Pods.Single());
+    }
+
+    [Test]
+    public async Task Two_server_pods_starting_at_once_on_an_empty_database_both_become_healthy()
+    {
+        // Given
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        var empty = await _applied.CreateDatabaseAsync();
+
+        // When
+        await using var rollout = await _applied.RollOutAsync(empty, 2, timeout.Token);
+
+        // Then
+        Assert.That(rollout.Pods, Has.Count.EqualTo(2));
+        foreach (var pod in rollout.Pods)
+        {
+            await AssertServesTrackingApiAsync(pod);
+        }
+    }
+
+    [Test]
+    public async Task The_migration_step_alone_brings_an_empty_database_to_the_newest_schema()
+    {
+        // Given
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        var empty = await _applied.CreateDatabaseAsync();
+
+        // When
+        await using var jobs = await _applied.RunJobsAsync(empty, copies: 1, timeout.Token);
+
+        // Then
+        Assert.That(await MlflowSchema.RevisionAsync(_applied.Mlflow, _applied.LocalUri(empty)), Is.EqualTo(await MlflowSchema.HeadRevisionAsync(_applied.Mlflow)));
+    }
+
+    [Test]
+    public async Task Two_migrations_racing_on_an_empty_database_both_succeed_and_leave_the_newest_schema()
+    {
+        // Given
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        var empty = await _applied.CreateDatabaseAsync();
+
+        // When
+        await using var jobs = await _applied.RunJobsAsync(empty, copies: 2, timeout.Token);
+
+        // Then
+        Assert.That(await MlflowSchema.RevisionAsync(_applied.Mlflow, _applied.LocalUri(empty)), Is.EqualTo(await MlflowSchema.HeadRevisionAsync(_applied.Mlflow)));
     }
 
     [Test]
@@ -101,6 +162,19 @@ public sealed class ManifestExecutionTests(string database)
             Assert.That(verify.ExitCode, Is.Zero, verify.ToString());
             Assert.That(Directory.GetFiles(_applied.ArtifactFolder, MlflowSmokeTest.ArtifactFile, SearchOption.AllDirectories), Is.Not.Empty, "the server wrote the artifact to its destination");
         });
+    }
+
+    [Test]
+    public async Task The_database_password_is_on_no_command_line()
+    {
+        // Given
+        var rollout = await RunningServerAsync();
+
+        // When
+        var commandLines = rollout.CommandLines();
+
+        // Then
+        Assert.That(commandLines, Has.None.Contains(_applied.Login.Password).And.None.Contains(Uri.EscapeDataString(_applied.Login.Password)));
     }
 
     /// <summary>One server for the tests that only talk to it: a rollout on a database MLflow initialised.</summary>
