@@ -36,7 +36,7 @@ public sealed class BuildContext : FrostingContext, IDisposable
         Topology = new Topology(Settings);
         Changes = new ChangeGate(Settings.IsPlan, context.Log);
         _kubectl = new(() => new KubectlTool(FileSystem, Environment, ProcessRunner, Tools));
-        _kubernetes = new(() => new KubernetesSteps(_kubectl.Value, ClusterTarget.From(Settings), Settings.Secrets, Settings.WaitRules, Changes, Log));
+        _kubernetes = new(() => new KubernetesSteps(_kubectl.Value, ClusterTarget.From(Settings), Settings.Secrets, Settings.WaitRules, LockHolder.Describe(Environment.GetEnvironmentVariable), Changes, Log));
         _google = new(() => new GoogleSteps(CreateGoogleCloud(), Changes, Log));
         _registry = new(() => new RegistryClient(_registryHttp.Value, new DockerConfigCredentials(this), Log));
         _images = new(() => new ImagePublisher(new DockerCli(this), _registry.Value, ImageSource.From(this, Settings), () => SourceRevision.Read(this), Log, RetryPolicy.Push));
@@ -53,6 +53,9 @@ public sealed class BuildContext : FrostingContext, IDisposable
     public ChangeGate Changes { get; }
 
     public KubernetesSteps Kubernetes => _kubernetes.Value;
+
+    /// <summary>Whether the Kubernetes steps were used in this run, so the end of the run touches the cluster only if so.</summary>
+    public bool UsedKubernetes => _kubernetes.IsValueCreated;
 
     public GoogleSteps Google => _google.Value;
 

@@ -30,6 +30,10 @@ public sealed class BuildLifetime : AsyncFrostingLifetime<BuildContext>
         }
 
         await DeployPreflight.RunAsync(context, TaskTypes(taskNames), CancellationToken.None);
+        if (!context.Settings.IsPlan && TaskTypes(taskNames).Any(type => type.IsDefined(typeof(HoldsDeployLockAttribute))))
+        {
+            await context.Kubernetes.AcquireLockAsync(context.Settings.LockTimeout, context.Settings.BreakLock, CancellationToken.None);
+        }
 
         if (context.Settings.IsPlan)
         {
@@ -39,6 +43,11 @@ public sealed class BuildLifetime : AsyncFrostingLifetime<BuildContext>
 
     public override void Teardown(BuildContext context, ITeardownContext info)
     {
+        if (context.UsedKubernetes)
+        {
+            context.Kubernetes.Lock.ReleaseAsync(CancellationToken.None).GetAwaiter().GetResult();
+        }
+
         var changes = context.Changes.Changes;
         if (info.ThrownException is SettingsException)
         {

@@ -128,4 +128,7 @@ public sealed class KubectlException : Exception
     public bool IsTransient => TransientMarkers.Any(marker => Result.Error.Contains(marker, StringComparison.OrdinalIgnoreCase));
 
     public bool IsAlreadyExists => Result.Error.Contains("(AlreadyExists)", StringComparison.Ordinal);
+
+    /// <summary>A write carrying a resourceVersion that is no longer the live one (optimistic concurrency lost).</summary>
+    public bool IsConflict => Result.Error.Contains("(Conflict)", StringComparison.Ordinal);
 }

@@ -8,7 +8,8 @@ public sealed class KubernetesSteps
 {
     /// <param name="secrets">What kubectl's output must never show, pod logs included: every step that prints cluster output masks them.</param>
     /// <param name="waitRules">How long WaitReady gives what may heal (WAIT_SCALE_UP_GRACE, WAIT_RESTART_LIMIT).</param>
-    public KubernetesSteps(KubectlTool tool, ClusterTarget target, IEnumerable<string> secrets, WaitRules waitRules, ChangeGate changes, ICakeLog log)
+    /// <param name="lockHolder">Who this run is, as the deploy lock names it (<see cref="LockHolder"/>).</param>
+    public KubernetesSteps(KubectlTool tool, ClusterTarget target, IEnumerable<string> secrets, WaitRules waitRules, string lockHolder, ChangeGate changes, ICakeLog log)
     {
         Target = target;
         Kubectl = new Kubectl(tool, new KubectlSettings { Context = target.Context, Namespace = target.Namespace }, log);
@@ -23,6 +24,7 @@ public sealed class KubernetesSteps
         Migrations = new MigrationJob(Kubectl, changes, log, TimeSpan.FromSeconds(1));
         Deployer = new ClusterDeployer(Kubectl, changes, log, Migrations);
         Waiter = new RolloutWaiter(Kubectl, log, TimeSpan.FromSeconds(1), waitRules);
+        Lock = new DeployLock(new KubectlLeaseApi(Kubectl), target.Namespace, lockHolder, TimeProvider.System, log);
     }
 
     public ClusterTarget Target { get; }
@@ -41,4 +43,16 @@ public sealed class KubernetesSteps
     public ClusterDeployer Deployer { get; }
 
     public RolloutWaiter Waiter { get; }
+
+    public DeployLock Lock { get; }
+
+    /// <summary>
+    /// The Lease lives in the namespace, so a first deploy creates the namespace first (idempotent, and what Annotate
+    /// does anyway), then takes the lock.
+    /// </summary>
+    public async Task AcquireLockAsync(TimeSpan waitTimeout, bool breakLock, CancellationToken cancellationToken)
+    {
+        await Annotator.EnsureNamespaceAsync(cancellationToken);
+        await Lock.AcquireAsync(waitTimeout, breakLock, cancellationToken);
+    }
 }

@@ -68,6 +68,10 @@ public sealed class DeploySettings : ISettingLookup
     /// <summary>How long WaitReady gives an unschedulable pod and a crash-looping container.</summary>
     public WaitRules WaitRules => new(Required<TimeSpan>(SettingNames.WaitScaleUpGrace), Required<int>(SettingNames.WaitRestartLimit));
 
+    public TimeSpan LockTimeout => Required<TimeSpan>(SettingNames.LockTimeout);
+
+    public bool BreakLock => Required<bool>(SettingNames.BreakLock);
+
     /// <summary>Where Verify reaches MLflow; null means through kubectl port-forward to svc/mlflow.</summary>
     public Uri? MlflowUrl => Get(SettingNames.MlflowUrl) as Uri;
 

@@ -1,4 +1,5 @@
 using MlflowGke.Build.Google;
+using MlflowGke.Build.Kubernetes;
 
 namespace MlflowGke.Build.Settings;
 
@@ -35,6 +36,8 @@ public static class SettingNames
     public const string MlflowUrl = "MLFLOW_URL";
     public const string DeleteData = "DELETE_DATA";
     public const string Plan = "PLAN";
+    public const string LockTimeout = "LOCK_TIMEOUT";
+    public const string BreakLock = "BREAK_LOCK";
 
     public static IReadOnlyList<SettingDefinition> All { get; } =
     [
@@ -65,6 +68,8 @@ public static class SettingNames
         new(MlflowUrl, "URL of the MLflow server for Verify, when it is exposed (http or https).", SettingRules.HttpUrl, SettingDefault.Behaviour("kubectl port-forward svc/mlflow")),
         new(DeleteData, "Allow deleting the in-cluster PostgreSQL volume (true/false).", SettingParser.Flag, SettingDefault.Value("false")),
         new(Plan, "Read state and print every change, change nothing (true/false; --plan alone means true).", SettingParser.Flag, SettingDefault.Value("false")),
+        new(LockTimeout, "How long a deploy waits for another deploy's lock on the namespace before failing with exit code 3 (e.g. 30s, 0s).", SettingParser.Duration(TimeSpan.Zero, TimeSpan.FromHours(1)), SettingDefault.Value("30s")),
+        new(BreakLock, $"Take over a deploy lock whose holder stopped renewing it {(int)DeployLock.StaleAfter.TotalSeconds}s ago or more (true/false; --break-lock alone means true).", SettingParser.Flag, SettingDefault.Value("false")),
     ];
 
     public static SettingDefinition Get(string name) => All.Single(definition => definition.Name == name);

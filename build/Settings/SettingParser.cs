@@ -77,6 +77,7 @@ public sealed partial class SettingParser(Func<string, ISettingLookup, SettingPa
 
     private static string Format(TimeSpan duration) => duration switch
     {
+        { Ticks: 0 } => "0s",
         { TotalHours: >= 1 } when duration.Ticks % TimeSpan.TicksPerHour == 0 => $"{duration.TotalHours:0}h",
         { TotalMinutes: >= 1 } when duration.Ticks % TimeSpan.TicksPerMinute == 0 => $"{duration.TotalMinutes:0}m",
         { TotalSeconds: >= 1 } when duration.Ticks % TimeSpan.TicksPerSecond == 0 => $"{duration.TotalSeconds:0}s",

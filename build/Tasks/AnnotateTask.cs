@@ -10,6 +10,7 @@ namespace MlflowGke.Build.Tasks;
 [RequiresSettings(SettingNames.KubeContext, SettingNames.ProjectId, SettingNames.MlflowServiceAccountId)]
 [RequiresSettings(SettingNames.ResourceSuffix, OnlyOn = [DatabasePath.CloudSql])]
 [Preflight(PreflightCheck.KubeContext)]
+[HoldsDeployLock]
 public sealed class AnnotateTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)

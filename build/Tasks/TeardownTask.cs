@@ -10,6 +10,7 @@ namespace MlflowGke.Build.Tasks;
 [TaskDescription("Removes what Apply created in the namespace; keeps the PostgreSQL volume and the database Secrets unless --delete-data, and never touches Cloud SQL, the bucket or IAM.")]
 [RequiresSettings(SettingNames.KubeContext)]
 [Preflight(PreflightCheck.KubeContext)]
+[HoldsDeployLock]
 public sealed class TeardownTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)

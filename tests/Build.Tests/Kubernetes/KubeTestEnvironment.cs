@@ -82,7 +82,9 @@ public sealed class KubeTestEnvironment : IAsyncDisposable
         return build;
     }
 
-    public async Task<(int ExitCode, string Output, string Error)> KubectlAsync(params string[] arguments)
+    public Task<(int ExitCode, string Output, string Error)> KubectlAsync(params string[] arguments) => KubectlWithInputAsync(string.Empty, arguments);
+
+    public async Task<(int ExitCode, string Output, string Error)> KubectlWithInputAsync(string standardInput, params string[] arguments)
     {
         var start = new ProcessStartInfo("kubectl") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         foreach (var argument in arguments)
@@ -93,6 +95,7 @@ public sealed class KubeTestEnvironment : IAsyncDisposable
         start.Environment["HOME"] = _home.Path;
         start.Environment["KUBECONFIG"] = Kubeconfig;
         using var process = Process.Start(start)!;
+        await process.StandardInput.WriteAsync(standardInput);
         process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();

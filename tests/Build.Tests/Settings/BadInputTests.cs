@@ -93,6 +93,9 @@ public sealed partial class BadInputTests
         yield return Argument("WAIT_TIMEOUT", "--wait-timeout=25h");
         yield return Argument("WAIT_TIMEOUT", "--wait-timeout=0");
         yield return Argument("WAIT_TIMEOUT", "--wait-timeout=");
+        yield return Argument("LOCK_TIMEOUT", "--lock-timeout=2h");
+        yield return Argument("LOCK_TIMEOUT", "--lock-timeout=-1s");
+        yield return Argument("BREAK_LOCK", "--break-lock=please");
         yield return Argument("MLFLOW_URL", "--mlflow-url=ftp://mlflow.example.com");
         yield return Argument("MLFLOW_URL", "--mlflow-url=mlflow.example.com");
         yield return Argument("MLFLOW_URL", "--mlflow-url=https://user:pw@mlflow.example.com");

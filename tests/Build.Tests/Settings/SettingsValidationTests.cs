@@ -25,6 +25,7 @@ public sealed class SettingsValidationTests
         new object[] { "--wait-scale-up-grace=2h", "WAIT_SCALE_UP_GRACE='2h': expected a duration from 1s to 10m" },
         new object[] { "--wait-restart-limit=0", "WAIT_RESTART_LIMIT='0': expected a whole number from 1 to 20" },
         new object[] { "--plan=maybe", "PLAN='maybe': expected true or false" },
+        new object[] { "--lock-timeout=2h", "LOCK_TIMEOUT='2h': expected a duration from 0s to 1h" },
     ];
 
     [TestCaseSource(nameof(BadSettings))]

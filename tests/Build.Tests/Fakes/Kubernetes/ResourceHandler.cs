@@ -155,12 +155,23 @@ internal sealed class ResourceHandler(FakeKubeApiServer server, HttpContext http
             : RespondAsync(201, stored!));
     }
 
+    /// <summary>Optimistic concurrency: a body carrying a resourceVersion other than the live one is refused with 409 Conflict.</summary>
     private async Task ReplaceAsync()
     {
         var body = await ReadBodyAsync();
-        var (stored, _) = Write(route.Name!, live => live == null || body == null ? null : Prepare(body, live));
-        await (stored == null ? RespondAsync(404, Status(404, "NotFound", NotFoundMessage)) : RespondAsync(200, stored));
+        var conflict = false;
+        var (stored, _) = Write(route.Name!, live =>
+        {
+            conflict = live != null && IsStale(body, live);
+            return live == null || body == null || conflict ? null : Prepare(body, live);
+        });
+        await (conflict
+            ? RespondAsync(409, Status(409, "Conflict", $"Operation cannot be fulfilled on {route.QualifiedResource} \"{route.Name}\": the object has been modified; please apply your changes to the latest version and try again"))
+            : stored == null ? RespondAsync(404, Status(404, "NotFound", NotFoundMessage)) : RespondAsync(200, stored));
     }
+
+    private static bool IsStale(JsonObject? body, JsonObject live) =>
+        body?["metadata"]?["resourceVersion"]?.GetValue<string>() is { Length: > 0 } sent && sent != live["metadata"]!["resourceVersion"]!.GetValue<string>();
 
     private async Task PatchAsync()
     {
