@@ -19,6 +19,7 @@ public sealed class KubernetesSteps
         }
 
         Guard = new ContextGuard(Kubectl);
+        DatabaseSwitch = new DatabaseSwitchGuard(Kubectl, log);
         Annotator = new ServiceAccountAnnotator(Kubectl, changes, log);
         Credentials = new DatabaseCredentials(Kubectl, changes, log);
         Migrations = new MigrationJob(Kubectl, changes, log, TimeSpan.FromSeconds(1));
@@ -33,6 +34,9 @@ public sealed class KubernetesSteps
 
     /// <summary>Run by the preflight before the first task: every step after it talks to the cluster the settings name.</summary>
     public ContextGuard Guard { get; }
+
+    /// <summary>Run by the preflight before the first task: a Deploy that would change the database MLflow serves needs --switch-database.</summary>
+    public DatabaseSwitchGuard DatabaseSwitch { get; }
 
     public ServiceAccountAnnotator Annotator { get; }
 

@@ -20,6 +20,11 @@ public static class DeployPreflight
             context.Log.Verbose("Preflight: kube context {0} is the configured cluster.", context.Settings.KubeContext);
         }
 
+        if (checks.Contains(PreflightCheck.DatabaseSwitch))
+        {
+            await context.Kubernetes.DatabaseSwitch.CheckAsync(context.Topology.DatabaseTarget, context.Settings.SwitchDatabase, context.Settings.IsPlan, cancellationToken);
+        }
+
         if (checks.Contains(PreflightCheck.GoogleCredentials))
         {
             await context.Google.Api.Token.GetAsync(cancellationToken);

@@ -8,6 +8,9 @@ public enum PreflightCheck
     /// <summary>The kube context is the cluster the settings name (<see cref="Kubernetes.ContextGuard"/>).</summary>
     KubeContext,
 
+    /// <summary>The database MLflow serves now is the one this run deploys, or --switch-database confirms the change (<see cref="Kubernetes.DatabaseSwitchGuard"/>).</summary>
+    DatabaseSwitch,
+
     /// <summary>Google credentials give an access token (<see cref="Google.GoogleAccessToken"/>).</summary>
     GoogleCredentials,
 

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using MlflowGke.Build.Image;
+using MlflowGke.Build.Kubernetes;
 using MlflowGke.Build.Settings;
 
 namespace MlflowGke.Build.Rendering;
@@ -78,15 +79,18 @@ internal static class GeneratedKustomization
                 .Append($"        value: {Quote(migrationJob)}\n");
         }
 
+        // The database the server is rolled out on, for DatabaseSwitchGuard; on the Deployment, not its pods, so it restarts nothing.
+        patches.Append("  - target: {group: apps, version: v1, kind: Deployment, name: mlflow}\n")
+            .Append("    patch: |-\n")
+            .Append("      apiVersion: apps/v1\n")
+            .Append("      kind: Deployment\n")
+            .Append("      metadata:\n")
+            .Append("        name: mlflow\n")
+            .Append("        annotations:\n")
+            .Append($"          {DatabaseSwitchGuard.DatabaseAnnotation}: {Quote(DatabaseSwitchGuard.Annotation(topology.DatabaseTarget))}\n");
         if (backendStoreRevision != null)
         {
-            patches.Append("  - target: {group: apps, version: v1, kind: Deployment, name: mlflow}\n")
-                .Append("    patch: |-\n")
-                .Append("      apiVersion: apps/v1\n")
-                .Append("      kind: Deployment\n")
-                .Append("      metadata:\n")
-                .Append("        name: mlflow\n")
-                .Append("      spec:\n")
+            patches.Append("      spec:\n")
                 .Append("        template:\n")
                 .Append("          metadata:\n")
                 .Append("            annotations:\n")
@@ -105,10 +109,7 @@ internal static class GeneratedKustomization
             }
         }
 
-        if (patches.Length > 0)
-        {
-            yaml.Append("patches:\n").Append(patches);
-        }
+        yaml.Append("patches:\n").Append(patches);
 
         return yaml.ToString();
     }

@@ -61,6 +61,8 @@ public sealed class DeploySettings : ISettingLookup
 
     public bool DeleteData => Required<bool>(SettingNames.DeleteData);
 
+    public bool SwitchDatabase => Required<bool>(SettingNames.SwitchDatabase);
+
     public bool IsPlan => Required<bool>(SettingNames.Plan);
 
     public TimeSpan WaitTimeout => Required<TimeSpan>(SettingNames.WaitTimeout);

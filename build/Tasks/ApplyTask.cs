@@ -11,6 +11,7 @@ namespace MlflowGke.Build.Tasks;
 [RequiresSettings(SettingNames.CloudSqlInstanceName, SettingNames.ResourceSuffix, OnlyOn = [DatabasePath.CloudSql])]
 [RequiresSettings(SettingNames.DatabasePassword, OnlyOn = [DatabasePath.CloudSql], OnlyWhen = $"{SettingNames.CloudSqlAuth}=password")]
 [Preflight(PreflightCheck.KubeContext)]
+[Preflight(PreflightCheck.DatabaseSwitch)]
 [HoldsDeployLock]
 public sealed class ApplyTask : AsyncFrostingTask<BuildContext>
 {
