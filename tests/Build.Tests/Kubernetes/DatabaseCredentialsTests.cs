@@ -51,9 +51,9 @@ public sealed class DatabaseCredentialsTests
         var inClusterUri = cluster.SecretValue("mlflow-backend-store", "uri");
         var revisions = new List<string?> { Revision(cluster) };
 
-        var toCloudSql = await cluster.Build("cloud-sql").RunAsync(KubeTestEnvironment.ThroughApply);
+        var toCloudSql = await cluster.Build("cloud-sql").RunAsync([.. KubeTestEnvironment.ThroughApply, "--switch-database"]);
         revisions.Add(Revision(cluster));
-        var back = await cluster.Build("in-cluster").RunAsync(KubeTestEnvironment.ThroughApply);
+        var back = await cluster.Build("in-cluster").RunAsync([.. KubeTestEnvironment.ThroughApply, "--switch-database"]);
         revisions.Add(Revision(cluster));
 
         Assert.That(toCloudSql.ExitCode, Is.Zero, toCloudSql.ToString());

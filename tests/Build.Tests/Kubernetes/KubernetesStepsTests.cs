@@ -72,7 +72,7 @@ public sealed class KubernetesStepsTests
         await using var cluster = await KubeTestEnvironment.StartAsync();
         Assert.That((await cluster.Build("in-cluster").RunAsync(KubeTestEnvironment.ThroughApply)).ExitCode, Is.Zero);
 
-        var switched = await cluster.Build("cloud-sql").RunAsync(KubeTestEnvironment.ThroughApply);
+        var switched = await cluster.Build("cloud-sql").RunAsync([.. KubeTestEnvironment.ThroughApply, "--switch-database"]);
 
         Assert.That(switched.ExitCode, Is.Zero, switched.ToString());
         Assert.That(cluster.Server.Get("StatefulSet", Ns, "postgres"), Is.Null);
@@ -87,7 +87,7 @@ public sealed class KubernetesStepsTests
         Assert.That(withDeleteData.ExitCode, Is.Zero, withDeleteData.ToString());
         Assert.That(cluster.Server.Get("PersistentVolumeClaim", Ns, "data-postgres-0"), Is.Null);
 
-        var back = await cluster.Build("in-cluster").RunAsync("--target=Apply", "--exclusive");
+        var back = await cluster.Build("in-cluster").RunAsync("--target=Apply", "--exclusive", "--switch-database");
 
         Assert.That(back.ExitCode, Is.Zero, back.ToString());
         Assert.That(cluster.Server.Get("Deployment", Ns, "cloudsql-proxy"), Is.Null);
