@@ -153,6 +153,34 @@ public sealed class DeployTests
         });
     }
 
+    [Test]
+    public async Task A_database_switch_without_the_flag_stops_Deploy_before_any_build_push_Google_or_cluster_call()
+    {
+        // Given
+        await using var environment = await DeployEnvironment.StartAsync();
+        var first = await environment.Build("in-cluster").RunAsync("--target=Deploy");
+        Assert.That(first.ExitCode, Is.Zero, first.ToString());
+        environment.Image.ChangeMarker("a new image that the refused Deploy must not push");
+        var kubeWrites = environment.Kube.Mutations.Count;
+        var googleRequests = environment.Google.Requests.Count;
+
+        // When
+        var run = await environment.Build("cloud-sql").RunAsync("--target=Deploy");
+
+        // Then
+        Assert.Multiple(async () =>
+        {
+            Assert.That(run.ExitCode, Is.EqualTo(2), run.ToString());
+            Assert.That(Regex.Replace(run.All, @"\s+", " "), Does.Contain("Refusing to switch the database MLflow serves; nothing was changed. MLflow serves the in-cluster PostgreSQL on volume data-postgres-0")
+                .And.Contain($"this Deploy would serve Cloud SQL instance {Project}:{Region}:{Instance} database mlflowdb.")
+                .And.Contain("--switch-database"));
+            Assert.That(run.All, Does.Not.Contain("BuildImage"), "no task started");
+            Assert.That(environment.Kube.Mutations.Skip(kubeWrites), Is.Empty);
+            Assert.That(environment.Google.Requests.Skip(googleRequests), Is.Empty, "not even a read");
+            Assert.That(await environment.PushedDigestAsync(), Is.Null, "the changed image was neither built nor pushed");
+        });
+    }
+
     private static async Task AssertDeployedAsync(DeployEnvironment environment, string database, BuildResult result)
     {
         var digest = await environment.PushedDigestAsync();

@@ -123,7 +123,7 @@ public sealed class AppliedMlflow : IAsyncDisposable
     }
 
     /// <summary>The in-cluster PostgreSQL's login: the POSTGRES_USER/POSTGRES_PASSWORD its StatefulSet gives the postgres image.</summary>
-    private static DatabaseLogin InClusterLogin(AppliedObjects objects)
+    public static DatabaseLogin InClusterLogin(AppliedObjects objects)
     {
         var statefulSet = objects.Get("StatefulSet", KubeTestEnvironment.Namespace, "postgres");
         var spec = statefulSet["spec"]!["template"]!["spec"]!.AsObject();
