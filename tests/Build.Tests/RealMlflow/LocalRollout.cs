@@ -22,6 +22,9 @@ public sealed class LocalRollout : IAsyncDisposable
 
     public IReadOnlyList<LocalPod> Pods => _pods;
 
+    /// <summary>The pods the Jobs ran, in order; their output holds what the Jobs printed.</summary>
+    public IReadOnlyList<LocalPod> JobPods => _jobPods;
+
     /// <summary>How long each Job took, by name.</summary>
     public IReadOnlyDictionary<string, TimeSpan> JobDurations => _jobDurations;
 

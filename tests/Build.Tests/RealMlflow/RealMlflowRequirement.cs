@@ -25,6 +25,18 @@ public static class RealMlflowRequirement
         return installation!;
     }
 
+    /// <summary>MLflow 2.4.0 (<see cref="MlflowInstallation.Release24"/>) for upgrade tests, with the same rules.</summary>
+    public static MlflowInstallation CheckRelease24()
+    {
+        var (installation, reason) = MlflowInstallation.Release24;
+        if (installation == null)
+        {
+            Stop($"no MLflow 2.4.0: {reason}");
+        }
+
+        return installation!;
+    }
+
     private static void Stop(string reason)
     {
         if (Environment.GetEnvironmentVariable("CI") == "true")
