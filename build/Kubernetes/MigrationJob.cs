@@ -15,11 +15,8 @@ public sealed record SchemaMigration(string Job, string? Before, string? After)
     public override string ToString() => $"{Before ?? "unknown"} → {After ?? "unknown"} (migration Job {Job})";
 
     /// <summary>Reads the "schema before: REV" and "schema after: REV" lines of migrate.py.</summary>
-    public static SchemaMigration Parse(string job, string logs)
-    {
-        string? Line(string prefix) => logs.Split('\n').Select(line => line.Trim()).LastOrDefault(line => line.StartsWith(prefix, StringComparison.Ordinal))?[prefix.Length..].Trim();
-        return new SchemaMigration(job, Line("schema before:"), Line("schema after:"));
-    }
+    public static SchemaMigration Parse(string job, string logs) =>
+        new(job, SchemaState.Line(logs, "schema before:"), SchemaState.Line(logs, "schema after:"));
 }
 
 /// <summary>The migration Job failed; the message carries its reason, events and the last pod's logs.</summary>

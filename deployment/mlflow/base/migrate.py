@@ -6,7 +6,10 @@ alembic migrations to head. So it works on an empty database, on an older 3.x on
 lock keeps two migrations (two Jobs, or a Job and a server started by hand) from running at once.
 
 The URI comes from the environment (MLFLOW_BACKEND_STORE_URI), never from the command line. The lines starting with
-"schema " are read by the suite's Apply step for the run summary: keep their format.
+"schema " are read by the suite (build/Kubernetes/SchemaState.cs): keep their format.
+
+`migrate.py --check` only reads: it prints the database's revision and this image's head and changes nothing (no
+lock, no table), for a step that must know whether a migration is due before it changes anything.
 """
 import os
 import sys
@@ -45,16 +48,28 @@ def exclusive(engine):
                 connection.execute(sqlalchemy.text("SELECT RELEASE_LOCK(:name)"), {"name": MYSQL_LOCK_NAME})
 
 
+def print_revisions(engine):
+    print(f"schema before: {utils._get_schema_version(engine) or 'none'}", flush=True)
+    print(f"schema head: {utils._get_latest_schema_revision()}", flush=True)
+
+
 def main():
+    check_only = sys.argv[1:] == ["--check"]
+    if sys.argv[1:] and not check_only:
+        sys.exit(f"usage: migrate.py [--check] (got {' '.join(sys.argv[1:])})")
+
     uri = os.environ.get("MLFLOW_BACKEND_STORE_URI")
     if not uri:
         sys.exit("MLFLOW_BACKEND_STORE_URI is not set: the migration Job reads it from the Secret mlflow-backend-store.")
 
     engine = utils.create_sqlalchemy_engine_with_retry(uri)
     try:
+        if check_only:
+            print_revisions(engine)
+            return
+
         with exclusive(engine):
-            print(f"schema before: {utils._get_schema_version(engine) or 'none'}", flush=True)
-            print(f"schema head: {utils._get_latest_schema_revision()}", flush=True)
+            print_revisions(engine)
             utils._initialize_tables(engine)
             print(f"schema after: {utils._get_schema_version(engine)}", flush=True)
     finally:

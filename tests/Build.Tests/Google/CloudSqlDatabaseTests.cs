@@ -79,8 +79,10 @@ public sealed class CloudSqlDatabaseTests : GoogleClientTests
         Assert.That(exception.Message, Does.Contain($"Gave up waiting after {google.Retry.Options.OperationTimeout}: Cloud SQL operation").And.Contain("creating database mlflowdb"));
     }
 
-    [Test]
-    public async Task ExistingDatabaseAndUser_NoMutatingCall_AndThePasswordIsLeftAlone()
+    /// <summary>The seed guide's mlflowdb and its user, on either engine, are taken over as they are.</summary>
+    [TestCase("postgres")]
+    [TestCase("mysql")]
+    public async Task ExistingDatabaseAndUser_NoMutatingCall_AndThePasswordIsLeftAlone(string engine)
     {
         FakeCloud.Atomically(() =>
         {
@@ -88,8 +90,10 @@ public sealed class CloudSqlDatabaseTests : GoogleClientTests
             Instance.Users["mlflow"] = "set-by-someone";
             return 0;
         });
+        var values = SettingValues();
+        values[SettingNames.CloudSqlEngine] = engine;
 
-        await EnsureAsync();
+        await Database().EnsureAsync(DeploySettingsOf(values), CancellationToken.None);
 
         Assert.That(FakeCloud.MutatingRequests, Is.Empty);
         Assert.That(Instance.Users["mlflow"], Is.EqualTo("set-by-someone"));

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MlflowGke.Build.Tests.Support;
 
 namespace MlflowGke.Build.Tests.RealMlflow;
 
@@ -30,11 +31,17 @@ public static class MlflowSchema
         print(_get_latest_schema_revision())
         """)).Trim();
 
-    /// <summary>Runs a script with the URI in the environment (never on a command line); returns its standard output.</summary>
-    private static async Task<string> PythonAsync(MlflowInstallation mlflow, string uri, string script)
+    /// <summary>The repository's migrate.py in its read-only mode (`migrate.py --check`, as a pod of the image runs it): its output.</summary>
+    public static Task<string> CheckAsync(MlflowInstallation mlflow, string uri) =>
+        RunAsync(mlflow, [Path.Combine(RepositoryLayout.Deployment, "mlflow", "base", "migrate.py"), "--check"], "MLFLOW_BACKEND_STORE_URI", uri);
+
+    private static Task<string> PythonAsync(MlflowInstallation mlflow, string uri, string script) => RunAsync(mlflow, ["-c", script], "MLFLOW_TEST_URI", uri);
+
+    /// <summary>Runs python with the URI in the environment (never on a command line); returns its standard output.</summary>
+    private static async Task<string> RunAsync(MlflowInstallation mlflow, string[] arguments, string uriVariable, string uri)
     {
-        var start = new ProcessStartInfo(mlflow.Python, ["-c", script]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.Environment["MLFLOW_TEST_URI"] = uri;
+        var start = new ProcessStartInfo(mlflow.Python, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment[uriVariable] = uri;
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();

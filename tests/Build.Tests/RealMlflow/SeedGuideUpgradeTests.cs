@@ -1,3 +1,5 @@
+using MlflowGke.Build.Kubernetes;
+
 namespace MlflowGke.Build.Tests.RealMlflow;
 
 /// <summary>
@@ -21,6 +23,8 @@ public sealed class SeedGuideUpgradeTests
     private string _revisionAfterJob = null!;
     private string _head = null!;
     private string _firstJobOutput = null!;
+    private string _checkOutput = null!;
+    private string _revisionAfterCheck = null!;
     private TimeSpan _migrationDuration;
     private LocalRollout? _second;
 
@@ -40,6 +44,8 @@ public sealed class SeedGuideUpgradeTests
 
         _revisionWritten = await MlflowSchema.RevisionAsync(_applied.Mlflow, uri);
         _head = await MlflowSchema.HeadRevisionAsync(_applied.Mlflow);
+        _checkOutput = await MlflowSchema.CheckAsync(_applied.Mlflow, uri);
+        _revisionAfterCheck = await MlflowSchema.RevisionAsync(_applied.Mlflow, uri);
         await using (var first = await _applied.RunJobsAsync(_database, 1, timeout.Token))
         {
             _revisionAfterJob = await MlflowSchema.RevisionAsync(_applied.Mlflow, uri);
@@ -73,6 +79,19 @@ public sealed class SeedGuideUpgradeTests
             Assert.That(_revisionWritten, Is.EqualTo(Release24Revision), "MLflow 2.4.0 wrote its own schema");
             Assert.That(_revisionAfterJob, Is.EqualTo(_head), "no server had started when the Job ended");
             Assert.That(_firstJobOutput, Does.Contain($"schema before: {Release24Revision}").And.Contain($"schema after: {_head}"));
+        });
+    }
+
+    [Test]
+    public void The_check_mode_of_the_migration_script_reports_the_due_migration_and_changes_nothing()
+    {
+        var state = SchemaState.Parse(_checkOutput);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(state, Is.EqualTo(new SchemaState(Release24Revision, _head)));
+            Assert.That(state.MigrationDue, Is.True);
+            Assert.That(_revisionAfterCheck, Is.EqualTo(Release24Revision));
         });
     }
 
