@@ -10,13 +10,14 @@ namespace MlflowGke.Build.Kubernetes;
 /// <summary>
 /// Applies a rendered manifest (one multi-document YAML file) to the namespace, in two parts: everything but the
 /// MLflow server first (ConfigMaps, the database workload, the migration Job), then, once the migration Job has
-/// completed, the server's Deployment, so that no server pod ever starts on a schema older than its image.
+/// completed, the server's Deployment, so that no server pod ever starts on a schema older than its image. When a new
+/// migration is due under a running server, <see cref="SchemaCheck"/> stops the server first.
 /// Server-side apply with field manager mlflow-gke-deploy, rather than client-side apply: the server merges by
 /// each field's owner, so fields another manager set (Annotate's Workload Identity annotation, which the manifests
 /// never carry, or an autoscaler's replicas) survive an Apply, there is no last-applied annotation to drift,
 /// and `kubectl diff --server-side` answers "what would change" with the server's own defaulting.
 /// </summary>
-public sealed class ClusterDeployer(IKubectl kubectl, ChangeGate changes, ICakeLog log, MigrationJob migrations)
+public sealed class ClusterDeployer(IKubectl kubectl, ChangeGate changes, ICakeLog log, MigrationJob migrations, SchemaCheck schemaCheck)
 {
     // Kinds the manifests create and a path switch or a new image may leave behind, with the label every suite object carries.
     private const string PrunableKinds = "deployments.apps,statefulsets.apps,jobs.batch,services,networkpolicies.networking.k8s.io,serviceaccounts,configmaps";
@@ -26,12 +27,24 @@ public sealed class ClusterDeployer(IKubectl kubectl, ChangeGate changes, ICakeL
     // The MLflow server's Deployment carries this label (deployment/mlflow/base/deployment.yaml); objects without it match the "!=" selector.
     private const string ServerSelector = "app.kubernetes.io/component=server";
     private const string AllButServerSelector = "app.kubernetes.io/component!=server";
+    private const string AllButServerAndMigrationJobSelector = "app.kubernetes.io/component!=server,app!=mlflow-migrate";
 
     /// <summary>Applies <paramref name="rendered"/>, waits for its migration Job, prunes what it no longer holds; returns the schema revisions (null in a plan).</summary>
     public async Task<SchemaMigration?> ApplyAsync(RenderedDeployment rendered, bool namespaceExists, DatabasePath database, bool deleteData, TimeSpan migrationTimeout, CancellationToken cancellationToken = default)
     {
         var wanted = await NamesAsync(rendered.Manifest, null, cancellationToken);
         await migrations.DeleteIfFailedAsync(rendered.MigrationJob, cancellationToken);
+        if (namespaceExists && await schemaCheck.IsNeededAsync(rendered.MigrationJob, cancellationToken))
+        {
+            if (!changes.IsPlan)
+            {
+                // The check Job mounts the new migrate.py from its ConfigMap and reaches the database as the migration will.
+                await ApplyPartAsync(rendered.Manifest, AllButServerAndMigrationJobSelector, "everything but the MLflow server and its migration Job", namespaceExists, cancellationToken);
+            }
+
+            await schemaCheck.StopServerIfMigrationDueAsync(rendered.Manifest, rendered.MigrationJob, migrationTimeout, cancellationToken);
+        }
+
         await ApplyPartAsync(rendered.Manifest, AllButServerSelector, "everything but the MLflow server", namespaceExists, cancellationToken);
         var migration = await migrations.WaitAsync(rendered.MigrationJob, migrationTimeout, cancellationToken);
         await ApplyPartAsync(rendered.Manifest, ServerSelector, "the MLflow server", namespaceExists, cancellationToken);

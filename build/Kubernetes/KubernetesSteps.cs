@@ -23,7 +23,7 @@ public sealed class KubernetesSteps
         Annotator = new ServiceAccountAnnotator(Kubectl, changes, log);
         Credentials = new DatabaseCredentials(Kubectl, changes, log);
         Migrations = new MigrationJob(Kubectl, changes, log, TimeSpan.FromSeconds(1));
-        Deployer = new ClusterDeployer(Kubectl, changes, log, Migrations);
+        Deployer = new ClusterDeployer(Kubectl, changes, log, Migrations, new SchemaCheck(Kubectl, changes, log, Migrations));
         Waiter = new RolloutWaiter(Kubectl, log, TimeSpan.FromSeconds(1), waitRules);
         Lock = new DeployLock(new KubectlLeaseApi(Kubectl), target.Namespace, lockHolder, TimeProvider.System, log);
     }

@@ -56,6 +56,23 @@ public sealed class MigrationJob(IKubectl kubectl, ChangeGate changes, ICakeLog 
     /// <summary>Waits until <paramref name="job"/> completes; null in plan mode, where it only says what it would wait for.</summary>
     public async Task<SchemaMigration?> WaitAsync(string job, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        if (await WaitForOutputAsync(job, "migration Job", timeout, cancellationToken) is not { } output)
+        {
+            log.Information("PLAN would run the migration Job {0} and wait up to {1} for it before updating the MLflow server.", job, timeout);
+            return null;
+        }
+
+        var migration = SchemaMigration.Parse(job, output);
+        log.Information("Database schema: {0}", migration);
+        return migration;
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="job"/> (a migration Job or a read-only check made from it) completes and returns what its
+    /// pod printed ("" when the pod and its logs are gone); null in plan mode when it has not completed yet.
+    /// </summary>
+    public async Task<string?> WaitForOutputAsync(string job, string what, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
         var clock = Stopwatch.StartNew();
         var state = string.Empty;
         while (true)
@@ -63,20 +80,17 @@ public sealed class MigrationJob(IKubectl kubectl, ChangeGate changes, ICakeLog 
             var live = await kubectl.GetAsync(Resource, job, cancellationToken);
             if (live != null && Condition(live, "Complete") != null)
             {
-                var migration = SchemaMigration.Parse(job, await LogsAsync(job, cancellationToken) ?? string.Empty);
-                log.Information("Database schema: {0}", migration);
-                return migration;
+                return await LogsAsync(job, cancellationToken) ?? string.Empty;
             }
 
             if (changes.IsPlan)
             {
-                log.Information("PLAN would run the migration Job {0} and wait up to {1} for it before updating the MLflow server.", job, timeout);
                 return null;
             }
 
             if (live != null && Condition(live, "Failed") is { } failed)
             {
-                throw new MigrationFailedException(await ExplainAsync(job, failed, cancellationToken));
+                throw new MigrationFailedException(await ExplainAsync(job, what, failed, cancellationToken));
             }
 
             var now = live == null ? "not found yet (run Apply first)" : Progress(live);
@@ -89,13 +103,17 @@ public sealed class MigrationJob(IKubectl kubectl, ChangeGate changes, ICakeLog 
             if (clock.Elapsed >= timeout)
             {
                 throw new TimeoutException(
-                    $"Timed out after {timeout.TotalSeconds:0}s waiting for the migration Job {job} ({state}); the MLflow server was not updated. "
+                    $"Timed out after {timeout.TotalSeconds:0}s waiting for the {what} {job} ({state}); the MLflow server was not updated. "
                     + $"Look with `kubectl --context {kubectl.Context} -n {kubectl.Namespace} logs job/{job}`, or raise {SettingNames.WaitTimeout}; the Job keeps running and the next Apply waits for it again.");
             }
 
             await Task.Delay(interval, cancellationToken);
         }
     }
+
+    /// <summary>What the newest completed migration Job printed, or null: the last schema state the suite recorded.</summary>
+    public async Task<SchemaMigration?> LastRecordedAsync(CancellationToken cancellationToken = default) =>
+        await CurrentAsync(cancellationToken) is { } job && await LogsAsync(job, cancellationToken) is { } logs ? SchemaMigration.Parse(job, logs) : null;
 
     private sealed record JobCondition(string Reason, string Message);
 
@@ -132,10 +150,10 @@ public sealed class MigrationJob(IKubectl kubectl, ChangeGate changes, ICakeLog 
     }
 
     /// <summary>The reason, the Job's and its last pod's recent events, and that pod's last 50 log lines.</summary>
-    private async Task<string> ExplainAsync(string job, JobCondition failed, CancellationToken cancellationToken)
+    private async Task<string> ExplainAsync(string job, string what, JobCondition failed, CancellationToken cancellationToken)
     {
         var text = new StringBuilder()
-            .AppendLine($"The migration Job {job} failed ({failed.Reason}: {failed.Message}); the MLflow server was not updated.");
+            .AppendLine($"The {what} {job} failed ({failed.Reason}: {failed.Message}); the MLflow server was not updated.");
         await AppendEventsAsync(text, "job", job, cancellationToken);
         if ((await PodsAsync(job, cancellationToken)).LastOrDefault() is { } pod)
         {

@@ -93,6 +93,70 @@ public sealed class MigrationJobTests
         Assert.That(cluster.Server.Get("Deployment", Ns, "mlflow"), Is.Not.Null);
     }
 
+    [Test]
+    public async Task A_due_migration_under_a_running_server_scales_it_to_zero_before_the_migration_Job_and_rolls_it_out_after()
+    {
+        // Given a running server on the seed guide's schema, and a new image
+        await using var cluster = await KubeTestEnvironment.StartAsync();
+        Assert.That((await cluster.Build("in-cluster").RunAsync(KubeTestEnvironment.ThroughApply)).ExitCode, Is.Zero);
+        await cluster.Registry.PushSyntheticImageAsync(KubeTestEnvironment.ImageName, NewTag);
+        cluster.Server.Controller.JobLogs = ["schema before: 7f2a7d5fae7d", "schema head: bf29a5ff90ea"];
+
+        // When
+        var run = await cluster.Build("in-cluster", NewTag).RunAsync(KubeTestEnvironment.ThroughApply);
+
+        // Then
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        var writes = cluster.Server.Mutations.Select(request => $"{request.Method} {request.Path} {request.ContentType}").ToList();
+        var check = writes.FindIndex(write => write.Contains("/jobs/mlflow-schema-check-", StringComparison.Ordinal));
+        var scaleDown = writes.FindIndex(write => write.Contains("/deployments/mlflow application/merge-patch+json", StringComparison.Ordinal));
+        var migration = writes.FindIndex(write => write.Contains($"/jobs/{cluster.MigrationJobs().Single()} ", StringComparison.Ordinal));
+        var rollout = writes.FindLastIndex(write => write.Contains("/deployments/mlflow application/apply-patch", StringComparison.Ordinal));
+        Assert.Multiple(() =>
+        {
+            Assert.That(new[] { check, scaleDown, migration, rollout }, Is.Ordered.And.All.GreaterThanOrEqualTo(0), string.Join("\n", writes));
+            Assert.That(run.Output, Does.Contain("Change: scale deployment.apps/mlflow to 0 replicas before migrating schema 7f2a7d5fae7d (MLflow 2.4) → bf29a5ff90ea (MLflow 3.5)"));
+            Assert.That(cluster.Server.Get("Deployment", Ns, "mlflow")?["spec"]?["replicas"]?.GetValue<int>(), Is.EqualTo(1), "the rollout brings the replicas back");
+        });
+    }
+
+    [Test]
+    public async Task A_new_image_without_a_due_migration_keeps_the_server_running()
+    {
+        // Given a running server whose schema is already the new image's head
+        await using var cluster = await KubeTestEnvironment.StartAsync();
+        Assert.That((await cluster.Build("in-cluster").RunAsync(KubeTestEnvironment.ThroughApply)).ExitCode, Is.Zero);
+        await cluster.Registry.PushSyntheticImageAsync(KubeTestEnvironment.ImageName, NewTag);
+        cluster.Server.Controller.JobLogs = ["schema before: bf29a5ff90ea", "schema head: bf29a5ff90ea", "schema after: bf29a5ff90ea"];
+
+        // When
+        var run = await cluster.Build("in-cluster", NewTag).RunAsync(KubeTestEnvironment.ThroughApply);
+
+        // Then
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        Assert.That(run.Output, Does.Contain("Database schema bf29a5ff90ea (MLflow 3.5) (up to date)").And.Not.Contain("to 0 replicas"));
+        Assert.That(cluster.Server.Mutations.Where(request => request.ContentType == "application/merge-patch+json"), Is.Empty);
+    }
+
+    [Test]
+    public async Task Plan_with_a_new_image_names_the_recorded_schema_and_changes_nothing()
+    {
+        // Given
+        await using var cluster = await KubeTestEnvironment.StartAsync();
+        Assert.That((await cluster.Build("in-cluster").RunAsync(KubeTestEnvironment.ThroughApply)).ExitCode, Is.Zero);
+        var previousJob = cluster.MigrationJobs().Single();
+        await cluster.Registry.PushSyntheticImageAsync(KubeTestEnvironment.ImageName, NewTag);
+        var before = cluster.Server.Mutations.Count;
+
+        // When
+        var run = await cluster.Build("in-cluster", NewTag).RunAsync([.. KubeTestEnvironment.ThroughApply, "--plan"]);
+
+        // Then
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        Assert.That(run.Output, Does.Contain($"PLAN the database was at schema bf29a5ff90ea (MLflow 3.5) after {previousJob}"));
+        Assert.That(cluster.Server.Mutations.Count, Is.EqualTo(before));
+    }
+
     private static IEnumerable<string> JobPods(KubeTestEnvironment cluster, string job) =>
         cluster.Server.Store.List(cluster.Server.Catalog.ByKind("Pod"), Ns)
             .Where(pod => pod["metadata"]?["labels"]?["job-name"]?.GetValue<string>() == job)
