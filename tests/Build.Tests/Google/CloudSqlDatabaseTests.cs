@@ -93,7 +93,7 @@ public sealed class CloudSqlDatabaseTests : GoogleClientTests
         var values = SettingValues();
         values[SettingNames.CloudSqlEngine] = engine;
 
-        await Database().EnsureAsync(DeploySettingsOf(values), CancellationToken.None);
+        await EnsureAsync(Database(), values);
 
         Assert.That(FakeCloud.MutatingRequests, Is.Empty);
         Assert.That(Instance.Users["mlflow"], Is.EqualTo("set-by-someone"));
