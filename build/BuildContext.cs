@@ -71,6 +71,12 @@ public sealed class BuildContext : FrostingContext, IDisposable
     /// <summary>The image pinned by digest, once a step has pushed or resolved it; for the closing summary only.</summary>
     public ImageReference? DeployedImage { get; set; }
 
+    /// <summary>The manifest Apply rendered in this run; Prune renders it again when it runs alone.</summary>
+    public RenderedDeployment? Rendered { get; set; }
+
+    /// <summary>Set by WaitReady once every rollout is ready: Prune, run alone, waits for them itself first.</summary>
+    public bool RolloutsReady { get; set; }
+
     /// <summary>The schema revisions the migration Job reported, once Apply or WaitReady has seen it complete; for the closing summary only.</summary>
     public SchemaMigration? SchemaMigration { get; set; }
 

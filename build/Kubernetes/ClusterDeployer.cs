@@ -29,10 +29,13 @@ public sealed class ClusterDeployer(IKubectl kubectl, ChangeGate changes, ICakeL
     private const string AllButServerSelector = "app.kubernetes.io/component!=server";
     private const string AllButServerAndMigrationJobSelector = "app.kubernetes.io/component!=server,app!=mlflow-migrate";
 
-    /// <summary>Applies <paramref name="rendered"/>, waits for its migration Job, prunes what it no longer holds; returns the schema revisions (null in a plan).</summary>
-    public async Task<SchemaMigration?> ApplyAsync(RenderedDeployment rendered, bool namespaceExists, DatabasePath database, bool deleteData, TimeSpan migrationTimeout, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Applies <paramref name="rendered"/> and waits for its migration Job; returns the schema revisions (null in a plan).
+    /// Deletes nothing but a failed migration Job: what the render no longer holds goes in <see cref="PruneAsync"/>, once
+    /// the new rollout is ready, so that an interrupted Apply never leaves a running pod without its ConfigMap.
+    /// </summary>
+    public async Task<SchemaMigration?> ApplyAsync(RenderedDeployment rendered, bool namespaceExists, TimeSpan migrationTimeout, CancellationToken cancellationToken = default)
     {
-        var wanted = await NamesAsync(rendered.Manifest, null, cancellationToken);
         await migrations.DeleteIfFailedAsync(rendered.MigrationJob, cancellationToken);
         if (namespaceExists && await schemaCheck.IsNeededAsync(rendered.MigrationJob, cancellationToken))
         {
@@ -48,9 +51,12 @@ public sealed class ClusterDeployer(IKubectl kubectl, ChangeGate changes, ICakeL
         await ApplyPartAsync(rendered.Manifest, AllButServerSelector, "everything but the MLflow server", namespaceExists, cancellationToken);
         var migration = await migrations.WaitAsync(rendered.MigrationJob, migrationTimeout, cancellationToken);
         await ApplyPartAsync(rendered.Manifest, ServerSelector, "the MLflow server", namespaceExists, cancellationToken);
-        await RemoveAsync(wanted, $"not part of this {database.ToSettingValue()} render", deleteData, cancellationToken);
         return migration;
     }
+
+    /// <summary>Deletes the suite's objects that <paramref name="rendered"/> does not hold: the other path's, earlier ConfigMaps and migration Jobs.</summary>
+    public async Task PruneAsync(RenderedDeployment rendered, DatabasePath database, bool deleteData, CancellationToken cancellationToken = default) =>
+        await RemoveAsync(await NamesAsync(rendered.Manifest, null, cancellationToken), $"not part of this {database.ToSettingValue()} render", deleteData, cancellationToken);
 
     private Task<IReadOnlyList<string>> NamesAsync(FilePath manifest, string? selector, CancellationToken cancellationToken) =>
         kubectl.NamesAsync(Selected(Manifest("create", manifest).Append("--dry-run=client"), selector), cancellationToken);

@@ -5,7 +5,7 @@ using MlflowGke.Build.Settings;
 namespace MlflowGke.Build.Tasks;
 
 [TaskName("Apply")]
-[TaskDescription("Writes the database Secrets, applies the rendered manifest but the MLflow server, waits for the schema migration Job, then applies the server; prunes what the render no longer holds.")]
+[TaskDescription("Writes the database Secrets, applies the rendered manifest but the MLflow server, waits for the schema migration Job, then applies the server; deletes nothing (Prune does, after WaitReady).")]
 [IsDependentOn(typeof(AnnotateTask))]
 [RequiresSettings(SettingNames.KubeContext, SettingNames.ImageRepository, SettingNames.BucketNameMlflow, SettingNames.MlflowServiceAccountId, SettingNames.ProjectId)]
 [RequiresSettings(SettingNames.CloudSqlInstanceName, SettingNames.ResourceSuffix, OnlyOn = [DatabasePath.CloudSql])]
@@ -21,7 +21,7 @@ public sealed class ApplyTask : AsyncFrostingTask<BuildContext>
         var image = context.DeployedImage = await context.ImageResolver.ResolvePushedAsync();
         var namespaceExists = await kubernetes.Annotator.EnsureNamespaceAsync();
         var backendStoreRevision = await kubernetes.Credentials.EnsureAsync(topology.DatabaseTarget, topology.DatabaseLogin);
-        var rendered = await context.Renderer.RenderAsync(image, backendStoreRevision);
-        context.SchemaMigration = await kubernetes.Deployer.ApplyAsync(rendered, namespaceExists, topology.Database, settings.DeleteData, settings.WaitTimeout);
+        var rendered = context.Rendered = await context.Renderer.RenderAsync(image, backendStoreRevision);
+        context.SchemaMigration = await kubernetes.Deployer.ApplyAsync(rendered, namespaceExists, settings.WaitTimeout);
     }
 }

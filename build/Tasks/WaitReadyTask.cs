@@ -28,5 +28,6 @@ public sealed class WaitReadyTask : AsyncFrostingTask<BuildContext>
         }
 
         await kubernetes.Waiter.WaitAsync(context.Topology.Workloads, context.Settings.WaitTimeout);
+        context.RolloutsReady = true;
     }
 }

@@ -48,7 +48,7 @@ public sealed class DeployTests
         }
 
         await using var fresh = await DeployEnvironment.StartAsync();
-        Assert.That(WorkflowSteps.Select(step => step.Target), Is.EqualTo(new[] { "BuildImage", "PushImage", "CreateDatabase", "BindWorkloadIdentity", "Annotate", "Apply", "WaitReady" }));
+        Assert.That(WorkflowSteps.Select(step => step.Target), Is.EqualTo(new[] { "BuildImage", "PushImage", "CreateDatabase", "BindWorkloadIdentity", "Annotate", "Apply", "WaitReady", "Prune" }));
         foreach (var step in WorkflowSteps)
         {
             var run = await fresh.Build(database).RunAsync(step.Exclusive ? [$"--target={step.Target}", "--exclusive"] : [$"--target={step.Target}"]);

@@ -5,7 +5,7 @@ namespace MlflowGke.Build.Tests.Workflows;
 
 public sealed class WorkflowTests
 {
-    private static readonly string[] KubernetesTargets = ["Annotate", "Apply", "WaitReady", "Verify", "Teardown"];
+    private static readonly string[] KubernetesTargets = ["Annotate", "Apply", "WaitReady", "Prune", "Verify", "Teardown"];
 
     private static IReadOnlySet<string> Targets { get; } = typeof(BuildContext).Assembly.GetTypes()
         .Where(type => typeof(IFrostingTask).IsAssignableFrom(type) && !type.IsAbstract)
@@ -78,7 +78,7 @@ public sealed class WorkflowTests
             Assert.That(jobs["verify"].Needs, Does.Contain("kubernetes"));
             var calls = jobs.Values.SelectMany(job => job.Steps).SelectMany(step => step.BuildCalls).ToList();
             Assert.That(calls.All(call => call.Exclusive), Is.True, "every job step runs one target alone");
-            Assert.That(calls.Select(call => call.Target), Is.EqualTo(new[] { "BuildImage", "PushImage", "CreateDatabase", "BindWorkloadIdentity", "Annotate", "Apply", "WaitReady", "Verify" }));
+            Assert.That(calls.Select(call => call.Target), Is.EqualTo(new[] { "BuildImage", "PushImage", "CreateDatabase", "BindWorkloadIdentity", "Annotate", "Apply", "WaitReady", "Prune", "Verify" }));
         });
     }
 

@@ -21,7 +21,8 @@ public sealed record RecordedRequest(string Method, string Path, string Query, s
 /// legacy discovery (Discovery/*.json), a stub /openapi/v3, CRUD with label and field selectors, JSON merge /
 /// strategic merge / server-side apply patches, dry runs, watches, pod logs, events and Status errors; a
 /// <see cref="WorkloadController"/> plays controllers and kubelet. Faults on request: <see cref="FailNextRequests"/>
-/// answers 503 (no Retry-After, so client-go does not retry it itself) and <see cref="ResponseDelay"/> slows answers.
+/// answers 503 (no Retry-After, so client-go does not retry it itself), <see cref="GoDownAfterMutations"/> refuses
+/// everything after a number of writes (a deploy stops there, as if killed), and <see cref="ResponseDelay"/> slows answers.
 /// </summary>
 public sealed class FakeKubeApiServer : IAsyncDisposable
 {
@@ -29,6 +30,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private int _failuresLeft;
+    private int _mutationsBeforeOutage = -1;
 
     private FakeKubeApiServer(WebApplication app)
     {
@@ -66,6 +68,14 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
 
     /// <summary>The next <paramref name="count"/> resource requests (not discovery) answer 503 ServiceUnavailable.</summary>
     public void FailNextRequests(int count) => Interlocked.Exchange(ref _failuresLeft, count);
+
+    /// <summary>
+    /// Once <paramref name="mutations"/> more writes have been stored, every resource request answers 403 until
+    /// <see cref="ComeBack"/>: a permanent error that nobody retries, so the deploy stops right after that write, as if killed there.
+    /// </summary>
+    public void GoDownAfterMutations(int mutations) => Interlocked.Exchange(ref _mutationsBeforeOutage, mutations);
+
+    public void ComeBack() => Interlocked.Exchange(ref _mutationsBeforeOutage, -1);
 
     public JsonObject? Get(string kind, string? ns, string name) => Store.Get(Catalog.ByKind(kind), ns, name);
 
@@ -139,6 +149,10 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
             {
                 await ServeDiscoveryAsync(http);
             }
+            else if (Volatile.Read(ref _mutationsBeforeOutage) == 0)
+            {
+                await WriteJsonAsync(http, 403, Status(403, "Forbidden", "fake apiserver: the deploy is interrupted here"));
+            }
             else if (Interlocked.Decrement(ref _failuresLeft) >= 0)
             {
                 await WriteJsonAsync(http, 503, Status(503, "ServiceUnavailable", "the server is currently unable to handle the request"));
@@ -159,7 +173,12 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         }
         finally
         {
-            _requests.Enqueue(new RecordedRequest(request.Method, request.Path.Value ?? string.Empty, request.QueryString.Value ?? string.Empty, request.ContentType, http.Response.StatusCode));
+            var recorded = new RecordedRequest(request.Method, request.Path.Value ?? string.Empty, request.QueryString.Value ?? string.Empty, request.ContentType, http.Response.StatusCode);
+            _requests.Enqueue(recorded);
+            if (recorded.IsMutation && recorded.Status < 400 && Volatile.Read(ref _mutationsBeforeOutage) > 0)
+            {
+                Interlocked.Decrement(ref _mutationsBeforeOutage);
+            }
         }
     }
 

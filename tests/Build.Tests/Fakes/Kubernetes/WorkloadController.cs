@@ -11,7 +11,8 @@ namespace MlflowGke.Build.Tests.Fakes.Kubernetes;
 /// StatefulSet creates its pods at once (StatefulSets also their PVCs, which outlive the StatefulSet), each pod then
 /// follows its app's <see cref="PodScenario"/> timeline (scheduler, cluster autoscaler and kubelet statuses and
 /// events, identical events counted as the real event recorder does), and workload status is kept the way
-/// `kubectl rollout status` reads it. Deployments own their pods directly (no ReplicaSet objects).
+/// `kubectl rollout status` reads it. Deployments own their pods directly (no ReplicaSet objects) and roll out with
+/// maxUnavailable 0: the old template's pods run until every pod of the new one is ready.
 /// </summary>
 public sealed partial class WorkloadController(ObjectStore store, ResourceCatalog catalog, CancellationToken stopping)
 {
@@ -56,7 +57,10 @@ public sealed partial class WorkloadController(ObjectStore store, ResourceCatalo
         var wanted = Enumerable.Range(0, replicas)
             .Select(ordinal => type.Kind == "Deployment" ? $"{name}-{revision}-{ordinal.ToString(CultureInfo.InvariantCulture)}" : $"{name}-{ordinal.ToString(CultureInfo.InvariantCulture)}")
             .ToList();
-        foreach (var pod in owned.Where(pod => !wanted.Contains(PodName(pod)) || Label(pod, revisionLabel) != revision))
+        // A Deployment's rolling update (maxUnavailable 0) keeps the old revision's pods until the new ones are ready.
+        var newReady = type.Kind != "Deployment"
+            || wanted.All(podName => owned.Any(pod => PodName(pod) == podName && Label(pod, revisionLabel) == revision && IsReady(pod)));
+        foreach (var pod in owned.Where(pod => Label(pod, revisionLabel) == revision ? !wanted.Contains(PodName(pod)) : newReady))
         {
             store.Delete(Pods, ns, PodName(pod));
         }
@@ -199,7 +203,12 @@ public sealed partial class WorkloadController(ObjectStore store, ResourceCatalo
             }
 
             Recorded(stored, life, [step.Label]);
-            UpdateStatus(catalog.ByKind(workload["kind"]!.GetValue<string>()), ns, workload["metadata"]!["name"]!.GetValue<string>(), life.DeadlineExceeded);
+            var workloadType = catalog.ByKind(workload["kind"]!.GetValue<string>());
+            UpdateStatus(workloadType, ns, workload["metadata"]!["name"]!.GetValue<string>(), life.DeadlineExceeded);
+            if (workloadType.Kind == "Deployment" && IsReady(stored))
+            {
+                Reconcile(workloadType, ns, workload["metadata"]!["name"]!.GetValue<string>()); // the old revision's pods go now
+            }
         }
     }
 
@@ -269,16 +278,17 @@ public sealed partial class WorkloadController(ObjectStore store, ResourceCatalo
             }
 
             var pods = OwnedPods(workload);
-            var ready = pods.Count(IsReady);
             var replicas = workload["spec"]!["replicas"]?.GetValue<int>() ?? 1;
             var revision = Hash(workload["spec"]!["template"]!);
+            var updated = pods.Where(pod => (Label(pod, "pod-template-hash") ?? Label(pod, "controller-revision-hash")) == revision).ToList();
+            var ready = updated.Count(IsReady);
             var status = new JsonObject
             {
                 ["observedGeneration"] = workload["metadata"]!["generation"]!.DeepClone(),
                 ["replicas"] = pods.Count,
-                ["updatedReplicas"] = pods.Count,
-                ["readyReplicas"] = ready,
-                ["availableReplicas"] = ready,
+                ["updatedReplicas"] = updated.Count,
+                ["readyReplicas"] = pods.Count(IsReady),
+                ["availableReplicas"] = pods.Count(IsReady),
             };
             if (type.Kind == "StatefulSet")
             {
