@@ -29,7 +29,7 @@ public sealed class Topology(DeploySettings settings)
     private const string MlflowAccount = "mlflow";
     private const string ProxyAccount = "mlflow-cloudsql-proxy";
 
-    private static readonly Workload Mlflow = new("Deployment", "mlflow");
+    private static readonly Workload MlflowServer = new("Deployment", "mlflow");
     private static readonly Workload Postgres = new("StatefulSet", "postgres");
     private static readonly Workload CloudSqlProxy = new("Deployment", "cloudsql-proxy");
 
@@ -47,6 +47,14 @@ public sealed class Topology(DeploySettings settings)
 
     /// <summary>What WaitReady waits for: the database side first (PostgreSQL, or the Cloud SQL proxy, never both), then MLflow.</summary>
     public IReadOnlyList<Workload> Workloads => [DatabaseWorkload, Mlflow];
+
+    /// <summary>The MLflow server, the workload a failed rollout is rolled back on.</summary>
+    public Workload Mlflow => MlflowServer;
+
+    /// <summary>How to bring the database back to before a migration, for the message that refuses a rollback below the schema.</summary>
+    public string DatabaseRestoreHint => CloudSql is { } cloudSql
+        ? $"find the backup with `gcloud sql backups list --instance={cloudSql.Instance.Instance} --project={cloudSql.Instance.Project}`, then `gcloud sql backups restore BACKUP_ID --restore-instance={cloudSql.Instance.Instance} --project={cloudSql.Instance.Project}`."
+        : $"load a pg_dump taken before the migration into the in-cluster PostgreSQL (`kubectl exec --namespace {Namespace} -i statefulset/postgres -- psql ...`).";
 
     /// <summary>The workload MLflow's database connections go through.</summary>
     public Workload DatabaseWorkload => OnCloudSql ? CloudSqlProxy : Postgres;

@@ -54,9 +54,9 @@ public sealed class ClusterDeployer(IKubectl kubectl, ChangeGate changes, ICakeL
         return migration;
     }
 
-    /// <summary>Deletes the suite's objects that <paramref name="rendered"/> does not hold: the other path's, earlier ConfigMaps and migration Jobs.</summary>
+    /// <summary>Deletes the suite's objects that <paramref name="rendered"/> does not hold (the other path's, earlier ConfigMaps and migration Jobs), but the rollback record.</summary>
     public async Task PruneAsync(RenderedDeployment rendered, DatabasePath database, bool deleteData, CancellationToken cancellationToken = default) =>
-        await RemoveAsync(await NamesAsync(rendered.Manifest, null, cancellationToken), $"not part of this {database.ToSettingValue()} render", deleteData, cancellationToken);
+        await RemoveAsync([.. await NamesAsync(rendered.Manifest, null, cancellationToken), ServerRollback.ConfigMapResource], $"not part of this {database.ToSettingValue()} render", deleteData, cancellationToken);
 
     private Task<IReadOnlyList<string>> NamesAsync(FilePath manifest, string? selector, CancellationToken cancellationToken) =>
         kubectl.NamesAsync(Selected(Manifest("create", manifest).Append("--dry-run=client"), selector), cancellationToken);

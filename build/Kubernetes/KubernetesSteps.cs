@@ -26,6 +26,7 @@ public sealed class KubernetesSteps
         Deployer = new ClusterDeployer(Kubectl, changes, log, Migrations, new SchemaCheck(Kubectl, changes, log, Migrations));
         Waiter = new RolloutWaiter(Kubectl, log, TimeSpan.FromSeconds(1), waitRules);
         Lock = new DeployLock(new KubectlLeaseApi(Kubectl), target.Namespace, lockHolder, TimeProvider.System, log);
+        Rollback = new ServerRollback(Kubectl, changes, log, Waiter);
     }
 
     public ClusterTarget Target { get; }
@@ -59,4 +60,6 @@ public sealed class KubernetesSteps
         await Annotator.EnsureNamespaceAsync(cancellationToken);
         await Lock.AcquireAsync(waitTimeout, breakLock, cancellationToken);
     }
+
+    public ServerRollback Rollback { get; }
 }

@@ -62,6 +62,7 @@ public sealed class DeploySettings : ISettingLookup
     public bool DeleteData => Required<bool>(SettingNames.DeleteData);
 
     public bool SwitchDatabase => Required<bool>(SettingNames.SwitchDatabase);
+    public bool NoRollback => Required<bool>(SettingNames.NoRollback);
 
     public bool IsPlan => Required<bool>(SettingNames.Plan);
 

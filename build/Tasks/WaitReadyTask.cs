@@ -1,12 +1,13 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
+using MlflowGke.Build.Kubernetes;
 using MlflowGke.Build.Preflight;
 using MlflowGke.Build.Settings;
 
 namespace MlflowGke.Build.Tasks;
 
 [TaskName("WaitReady")]
-[TaskDescription("Waits for the current schema migration Job, then for mlflow and its database (PostgreSQL or the Cloud SQL proxy) to roll out; fails fast with the reason and the logs.")]
+[TaskDescription("Waits for the current schema migration Job, then for mlflow and its database (PostgreSQL or the Cloud SQL proxy) to roll out; fails fast with the reason and the logs, and puts a failed MLflow server back on its last ready template.")]
 [IsDependentOn(typeof(ApplyTask))]
 [RequiresSettings(SettingNames.KubeContext)]
 [Preflight(PreflightCheck.KubeContext)]
@@ -27,7 +28,18 @@ public sealed class WaitReadyTask : AsyncFrostingTask<BuildContext>
             context.Log.Information("No migration Job in namespace {0} (run Apply first).", context.Settings.Namespace);
         }
 
-        await kubernetes.Waiter.WaitAsync(context.Topology.Workloads, context.Settings.WaitTimeout);
+        var (settings, topology) = (context.Settings, context.Topology);
+        await kubernetes.Waiter.WaitAsync([topology.DatabaseWorkload], settings.WaitTimeout);
+        try
+        {
+            await kubernetes.Waiter.WaitAsync([topology.Mlflow], settings.WaitTimeout);
+        }
+        catch (RolloutFailedException failure)
+        {
+            throw await kubernetes.Rollback.RollBackAsync(topology.Mlflow, failure, context.SchemaMigration, settings.NoRollback, topology.DatabaseRestoreHint, settings.WaitTimeout);
+        }
+
+        await kubernetes.Rollback.RecordReadyAsync(topology.Mlflow, context.SchemaMigration);
         context.RolloutsReady = true;
     }
 }

@@ -5,7 +5,8 @@ namespace MlflowGke.Build.Tests.EndToEnd;
 /// <summary>
 /// A deploy that stops between any two writes (the fake apiserver goes down right after the Nth one, as if the run
 /// were killed there) leaves running pods with every ConfigMap and Secret they use, and the next deploy converges.
-/// The deploys switch database paths, the change that replaces most objects and prunes the other path's.
+/// The deploys switch database paths, the change that replaces most objects and prunes the other path's; the switches
+/// alternate direction, so each direction is stopped after every other write (the even ones to cloud-sql, the odd ones back).
 /// </summary>
 [Category("Docker")]
 [Category("Kubectl")]
@@ -25,32 +26,32 @@ public sealed class InterruptedDeployTests
             converged[database] = (await environment.FactsAsync()).KubeObjects;
         }
 
+        // The switches alternate, so each starts from the other path; the outage comes one write later each time.
         var completed = new HashSet<string>();
         for (var writes = 0; completed.Count < 2; writes++)
         {
-            foreach (var database in new[] { "cloud-sql", "in-cluster" }.Where(path => !completed.Contains(path)))
-            {
-                // When the switch to the other path stops after this many writes, and the deploy runs again
-                environment.Kube.GoDownAfterMutations(writes);
-                var interrupted = await environment.Build(database).RunAsync("--target=Deploy");
-                environment.Kube.ComeBack();
-                var missingAfterInterrupt = MissingReferences(environment);
-                var rerun = await environment.Build(database).RunAsync("--target=Deploy");
+            var database = writes % 2 == 0 ? "cloud-sql" : "in-cluster";
 
-                // Then
-                var point = $"switch to {database} stopped after {writes} writes";
-                await TestContext.Progress.WriteLineAsync($"{point}: exit code {interrupted.ExitCode}, rerun {rerun.ExitCode}");
-                Assert.Multiple(async () =>
-                {
-                    Assert.That(missingAfterInterrupt, Is.Empty, $"{point}: {interrupted}");
-                    Assert.That(rerun.ExitCode, Is.Zero, $"{point}, rerun: {rerun}");
-                    Assert.That(MissingReferences(environment), Is.Empty, point);
-                    Assert.That((await environment.FactsAsync()).KubeObjects, Is.EqualTo(converged[database]), point);
-                });
-                if (interrupted.ExitCode == 0)
-                {
-                    completed.Add(database); // the outage came after the last write: every point of this switch was tried
-                }
+            // When the switch to the other path stops after this many writes, and the deploy runs again
+            environment.Kube.GoDownAfterMutations(writes);
+            var interrupted = await environment.Build(database).RunAsync("--target=Deploy");
+            environment.Kube.ComeBack();
+            var missingAfterInterrupt = MissingReferences(environment);
+            var rerun = await environment.Build(database).RunAsync("--target=Deploy");
+
+            // Then
+            var point = $"switch to {database} stopped after {writes} writes";
+            await TestContext.Progress.WriteLineAsync($"{point}: exit code {interrupted.ExitCode}, rerun {rerun.ExitCode}");
+            Assert.Multiple(async () =>
+            {
+                Assert.That(missingAfterInterrupt, Is.Empty, $"{point}: {interrupted}");
+                Assert.That(rerun.ExitCode, Is.Zero, $"{point}, rerun: {rerun}");
+                Assert.That(MissingReferences(environment), Is.Empty, point);
+                Assert.That((await environment.FactsAsync()).KubeObjects, Is.EqualTo(converged[database]), point);
+            });
+            if (interrupted.ExitCode == 0)
+            {
+                completed.Add(database); // the outage came after the last write: every later point of this switch was tried
             }
         }
     }

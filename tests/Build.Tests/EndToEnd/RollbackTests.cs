@@ -1,0 +1,55 @@
+using MlflowGke.Build.Tests.Fakes.Kubernetes;
+
+namespace MlflowGke.Build.Tests.EndToEnd;
+
+/// <summary>A new image that does not become ready is replaced by the last ready one, unless --no-rollback.</summary>
+[Category("Docker")]
+[Category("Kubectl")]
+public sealed class RollbackTests
+{
+    [Test]
+    public async Task A_crashing_new_image_is_rolled_back_to_the_previous_digest()
+    {
+        // Given a ready deploy, and a new image whose server crashes
+        await using var environment = await DeployEnvironment.StartAsync();
+        var first = await environment.Build("in-cluster").RunAsync("--target=Deploy");
+        Assert.That(first.ExitCode, Is.Zero, first.ToString());
+        var ready = environment.DeploymentImage("mlflow");
+        environment.Image.ChangeMarker("crashes\n");
+        environment.Kube.Controller.SetBehaviour("mlflow", PodBehaviour.CrashLoop);
+
+        // When
+        var broken = await environment.Build("in-cluster").RunAsync("--target=Deploy");
+
+        // Then
+        Assert.Multiple(async () =>
+        {
+            Assert.That(broken.ExitCode, Is.Not.Zero, broken.ToString());
+            Assert.That(broken.All, Does.Contain("is CrashLoopBackOff").And.Contain($"Rolled back: deployment.apps/mlflow runs its last ready template again (image {ready} instead of {environment.Repository}@{await environment.PushedDigestAsync()})"));
+            Assert.That(environment.DeploymentImage("mlflow"), Is.EqualTo(ready));
+            Assert.That(environment.Kube.Get("Deployment", DeployEnvironment.Namespace, "mlflow")!["status"]!["availableReplicas"]!.GetValue<int>(), Is.GreaterThan(0));
+        });
+    }
+
+    [Test]
+    public async Task With_no_rollback_the_failed_image_stays()
+    {
+        // Given a ready deploy, and a new image whose server crashes
+        await using var environment = await DeployEnvironment.StartAsync();
+        var first = await environment.Build("in-cluster").RunAsync("--target=Deploy");
+        Assert.That(first.ExitCode, Is.Zero, first.ToString());
+        environment.Image.ChangeMarker("crashes\n");
+        environment.Kube.Controller.SetBehaviour("mlflow", PodBehaviour.CrashLoop);
+
+        // When
+        var broken = await environment.Build("in-cluster").RunAsync("--target=Deploy", "--no-rollback");
+
+        // Then
+        Assert.Multiple(async () =>
+        {
+            Assert.That(broken.ExitCode, Is.Not.Zero, broken.ToString());
+            Assert.That(broken.All, Does.Contain("Not rolled back (NO_ROLLBACK=true)"));
+            Assert.That(environment.DeploymentImage("mlflow"), Is.EqualTo($"{environment.Repository}@{await environment.PushedDigestAsync()}"));
+        });
+    }
+}
