@@ -27,6 +27,9 @@ public sealed class KubeTestEnvironment : IAsyncDisposable
     public static readonly string[] ThroughApply = ["--target=Annotate", "--target=Apply", "--exclusive"];
 
     public static readonly string[] ThroughWaitReady = ["--target=Annotate", "--target=Apply", "--target=WaitReady", "--exclusive"];
+
+    /// <summary>Through Prune, which deletes what the render no longer holds once the rollouts are ready.</summary>
+    public static readonly string[] ThroughPrune = ["--target=Annotate", "--target=Apply", "--target=WaitReady", "--target=Prune", "--exclusive"];
     public const string ImageTag = "kube-test";
 
     private readonly TempDirectory _home = new();

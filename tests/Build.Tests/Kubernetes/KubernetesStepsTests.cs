@@ -72,7 +72,7 @@ public sealed class KubernetesStepsTests
         await using var cluster = await KubeTestEnvironment.StartAsync();
         Assert.That((await cluster.Build("in-cluster").RunAsync(KubeTestEnvironment.ThroughApply)).ExitCode, Is.Zero);
 
-        var switched = await cluster.Build("cloud-sql").RunAsync([.. KubeTestEnvironment.ThroughApply, "--switch-database"]);
+        var switched = await cluster.Build("cloud-sql").RunAsync([.. KubeTestEnvironment.ThroughPrune, "--switch-database"]);
 
         Assert.That(switched.ExitCode, Is.Zero, switched.ToString());
         Assert.That(cluster.Server.Get("StatefulSet", Ns, "postgres"), Is.Null);
@@ -82,12 +82,12 @@ public sealed class KubernetesStepsTests
         Assert.That(cluster.Server.Get("PersistentVolumeClaim", Ns, "data-postgres-0"), Is.Not.Null);
         Assert.That(switched.Output, Does.Contain("Keeping persistentvolumeclaim/data-postgres-0"));
 
-        var withDeleteData = await cluster.Build("cloud-sql").RunAsync([.. KubeTestEnvironment.ThroughApply, "--delete-data"]);
+        var withDeleteData = await cluster.Build("cloud-sql").RunAsync([.. KubeTestEnvironment.ThroughPrune, "--delete-data"]);
 
         Assert.That(withDeleteData.ExitCode, Is.Zero, withDeleteData.ToString());
         Assert.That(cluster.Server.Get("PersistentVolumeClaim", Ns, "data-postgres-0"), Is.Null);
 
-        var back = await cluster.Build("in-cluster").RunAsync("--target=Apply", "--exclusive", "--switch-database");
+        var back = await cluster.Build("in-cluster").RunAsync("--target=Apply", "--target=WaitReady", "--target=Prune", "--exclusive", "--switch-database");
 
         Assert.That(back.ExitCode, Is.Zero, back.ToString());
         Assert.That(cluster.Server.Get("Deployment", Ns, "cloudsql-proxy"), Is.Null);

@@ -33,7 +33,7 @@ public sealed class MigrationJobTests
         var oldJob = cluster.MigrationJobs().Single();
         await cluster.Registry.PushSyntheticImageAsync(KubeTestEnvironment.ImageName, NewTag);
 
-        var run = await cluster.Build("in-cluster", NewTag).RunAsync(KubeTestEnvironment.ThroughApply);
+        var run = await cluster.Build("in-cluster", NewTag).RunAsync(KubeTestEnvironment.ThroughPrune);
 
         Assert.That(run.ExitCode, Is.Zero, run.ToString());
         var newJob = cluster.MigrationJobs().Single();
