@@ -104,7 +104,8 @@ public sealed class RolloutWaiter(IKubectl kubectl, ICakeLog log, TimeSpan inter
         var selector = string.Join(',', (live["spec"]?["selector"]?["matchLabels"]?.AsObject() ?? []).Select(pair => $"{pair.Key}={pair.Value}"));
         var pods = await kubectl.ListAsync("pods", selector, cancellationToken);
         var waiting = new List<string>();
-        foreach (var pod in pods)
+        // A terminating pod (the failed template's, after a rollback) is no longer part of the rollout.
+        foreach (var pod in pods.Where(pod => pod["metadata"]?["deletionTimestamp"] == null))
         {
             var events = PodClassifier.NeedsEvents(pod) ? await EventsAsync(PodName(pod), cancellationToken) : [];
             switch (_classifier.Classify(memory.Observe(pod, events, dependenciesStarting)))

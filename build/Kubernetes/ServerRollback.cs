@@ -86,7 +86,15 @@ public sealed class ServerRollback(IKubectl kubectl, ChangeGate changes, ICakeLo
         await changes.MakeAsync(
             $"roll {server.Resource} back to its last ready template (image {record.Image} instead of {failing})",
             () => kubectl.RunAsync(new ProcessArgumentBuilder().Append("replace").Append("--filename=-"), live.ToJsonString(), cancellationToken: cancellationToken));
-        await waiter.WaitAsync([server], timeout, cancellationToken);
+        try
+        {
+            await waiter.WaitAsync([server], timeout, cancellationToken);
+        }
+        catch (RolloutFailedException again)
+        {
+            return new RolloutFailedException($"{failure.Message}{Environment.NewLine}Rolled {server.Resource} back to its last ready image {record.Image}, but that did not become ready either:{Environment.NewLine}{again.Message}");
+        }
+
         return new RolledBackException(
             $"{failure.Message}{Environment.NewLine}Rolled back: {server.Resource} runs its last ready template again (image {record.Image} instead of {failing}), because the new one did not become ready; "
             + $"the database schema did not change. Fix the cause above and Deploy again; {SettingNames.NoRollback}=true (--no-rollback) keeps a failed rollout for debugging.");
