@@ -52,4 +52,28 @@ public sealed class RollbackTests
             Assert.That(environment.DeploymentImage("mlflow"), Is.EqualTo($"{environment.Repository}@{await environment.PushedDigestAsync()}"));
         });
     }
+
+    [Test]
+    public async Task After_a_schema_migration_a_crashing_image_is_not_rolled_back_below_the_schema()
+    {
+        // Given a ready deploy, and a new image whose migration moves the schema on and whose server crashes
+        await using var environment = await DeployEnvironment.StartAsync();
+        var first = await environment.Build("cloud-sql").RunAsync("--target=Deploy");
+        Assert.That(first.ExitCode, Is.Zero, first.ToString());
+        environment.Image.ChangeMarker("migrates and crashes\n");
+        environment.Kube.Controller.JobLogs = ["schema before: bf29a5ff90ea", "schema head: 1b5f0d9ad7c1", "schema after: 1b5f0d9ad7c1"];
+        environment.Kube.Controller.SetBehaviour("mlflow", PodBehaviour.CrashLoop);
+
+        // When
+        var broken = await environment.Build("cloud-sql").RunAsync("--target=Deploy");
+
+        // Then
+        Assert.Multiple(async () =>
+        {
+            Assert.That(broken.ExitCode, Is.Not.Zero, broken.ToString());
+            Assert.That(broken.All, Does.Contain("Not rolled back: the migration Job mlflow-migrate-").And.Contain("moved the database schema from bf29a5ff90ea to 1b5f0d9ad7c1")
+                .And.Contain("gcloud sql backups restore BACKUP_ID --restore-instance="));
+            Assert.That(environment.DeploymentImage("mlflow"), Is.EqualTo($"{environment.Repository}@{await environment.PushedDigestAsync()}"));
+        });
+    }
 }
