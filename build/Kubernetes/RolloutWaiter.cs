@@ -9,7 +9,11 @@ using MlflowGke.Build.Settings;
 namespace MlflowGke.Build.Kubernetes;
 
 /// <summary>The rollout did not and will not complete; the message carries the reason, the pod's events and its logs.</summary>
-public sealed class RolloutFailedException(string message) : Exception(message);
+public sealed class RolloutFailedException(string message, Workload? workload = null) : Exception(message)
+{
+    /// <summary>The workload that will not become ready, when known.</summary>
+    public Workload? Workload { get; } = workload;
+}
 
 /// <summary>
 /// Waits until the workloads have rolled out, judged as `kubectl rollout status` judges (observed generation,
@@ -111,7 +115,7 @@ public sealed class RolloutWaiter(IKubectl kubectl, ICakeLog log, TimeSpan inter
             switch (_classifier.Classify(memory.Observe(pod, events, dependenciesStarting)))
             {
                 case PodState.Failed failed:
-                    throw new RolloutFailedException(await ExplainAsync(workload, pod, failed, cancellationToken));
+                    throw new RolloutFailedException(await ExplainAsync(workload, pod, failed, cancellationToken), workload);
                 case PodState.Waiting wait:
                     waiting.Add($"pod {PodName(pod)}: {wait.Reason}");
                     break;
@@ -131,7 +135,7 @@ public sealed class RolloutWaiter(IKubectl kubectl, ICakeLog log, TimeSpan inter
             var problem = new PodState.Failed("ProgressDeadlineExceeded", deadline["message"]?.GetValue<string>() ?? string.Empty, pod?["spec"]?["containers"]?[0]?["name"]?.GetValue<string>(), false);
             throw new RolloutFailedException(pod == null
                 ? $"{workload.Resource} will not become ready: ProgressDeadlineExceeded: {problem.Message}"
-                : await ExplainAsync(workload, pod, problem, cancellationToken));
+                : await ExplainAsync(workload, pod, problem, cancellationToken), workload);
         }
 
         var rollout = Rollout(live);

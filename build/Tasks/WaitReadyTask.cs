@@ -29,12 +29,11 @@ public sealed class WaitReadyTask : AsyncFrostingTask<BuildContext>
         }
 
         var (settings, topology) = (context.Settings, context.Topology);
-        await kubernetes.Waiter.WaitAsync([topology.DatabaseWorkload], settings.WaitTimeout);
         try
         {
-            await kubernetes.Waiter.WaitAsync([topology.Mlflow], settings.WaitTimeout);
+            await kubernetes.Waiter.WaitAsync(topology.Workloads, settings.WaitTimeout);
         }
-        catch (RolloutFailedException failure)
+        catch (RolloutFailedException failure) when (failure.Workload == topology.Mlflow)
         {
             throw await kubernetes.Rollback.RollBackAsync(topology.Mlflow, failure, context.SchemaMigration, settings.NoRollback, topology.DatabaseRestoreHint, settings.WaitTimeout);
         }
