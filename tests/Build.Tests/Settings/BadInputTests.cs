@@ -101,6 +101,7 @@ public sealed partial class BadInputTests
         yield return Argument("MLFLOW_URL", "--mlflow-url=https://user:pw@mlflow.example.com");
         yield return Argument("DELETE_DATA", "--delete-data=maybe");
         yield return Argument("DELETE_DATA", "--delete-data=");
+        yield return Argument("NO_ROLLBACK", "--no-rollback=maybe");
         yield return Argument("PLAN", "--plan=maybe");
         yield return Argument("PLAN", "--plan=");
     }
