@@ -49,6 +49,8 @@ public sealed class KubernetesSteps
 
     public RolloutWaiter Waiter { get; }
 
+    public ServerRollback Rollback { get; }
+
     public DeployLock Lock { get; }
 
     /// <summary>
@@ -60,6 +62,4 @@ public sealed class KubernetesSteps
         await Annotator.EnsureNamespaceAsync(cancellationToken);
         await Lock.AcquireAsync(waitTimeout, breakLock, cancellationToken);
     }
-
-    public ServerRollback Rollback { get; }
 }

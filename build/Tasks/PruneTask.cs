@@ -10,6 +10,7 @@ namespace MlflowGke.Build.Tasks;
 [RequiresSettings(SettingNames.KubeContext, SettingNames.ImageRepository, SettingNames.BucketNameMlflow, SettingNames.MlflowServiceAccountId, SettingNames.ProjectId)]
 [RequiresSettings(SettingNames.CloudSqlInstanceName, SettingNames.ResourceSuffix, OnlyOn = [DatabasePath.CloudSql])]
 [Preflight(PreflightCheck.KubeContext)]
+[HoldsDeployLock]
 public sealed class PruneTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)
