@@ -21,7 +21,7 @@ public sealed class InterruptedDeployTests
         var converged = new Dictionary<string, string>();
         foreach (var database in new[] { "in-cluster", "cloud-sql", "in-cluster" })
         {
-            var clean = await environment.Build(database).RunAsync("--target=Deploy");
+            var clean = await environment.Build(database).RunAsync("--target=Deploy", "--switch-database");
             Assert.That(clean.ExitCode, Is.Zero, clean.ToString());
             converged[database] = (await environment.FactsAsync()).KubeObjects;
         }
@@ -34,10 +34,10 @@ public sealed class InterruptedDeployTests
 
             // When the switch to the other path stops after this many writes, and the deploy runs again
             environment.Kube.GoDownAfterMutations(writes);
-            var interrupted = await environment.Build(database).RunAsync("--target=Deploy");
+            var interrupted = await environment.Build(database).RunAsync("--target=Deploy", "--switch-database");
             environment.Kube.ComeBack();
             var missingAfterInterrupt = MissingReferences(environment);
-            var rerun = await environment.Build(database).RunAsync("--target=Deploy");
+            var rerun = await environment.Build(database).RunAsync("--target=Deploy", "--switch-database");
 
             // Then
             var point = $"switch to {database} stopped after {writes} writes";
