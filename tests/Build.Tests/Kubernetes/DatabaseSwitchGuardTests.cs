@@ -111,7 +111,7 @@ public sealed class DatabaseSwitchGuardTests
         var writesBefore = cluster.Server.Mutations.Count;
 
         // When
-        var run = await cluster.Build("cloud-sql").RunAsync([.. KubeTestEnvironment.ThroughApply, "--plan"]);
+        var run = await cluster.Build("cloud-sql").RunAsync([.. KubeTestEnvironment.ThroughPrune, "--plan"]);
 
         // Then
         Assert.Multiple(() =>
