@@ -129,7 +129,7 @@ public sealed class HostTests
         Assert.Multiple(() =>
         {
             Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString);
-            Assert.That(result.Output, Does.Contain("1. BuildImage").And.Contain("7. WaitReady").And.Contain("8. Deploy"));
+            Assert.That(result.Output, Does.Contain("1. BuildImage").And.Contain("7. WaitReady").And.Contain("8. Prune").And.Contain("9. Deploy"));
         });
     }
 }
