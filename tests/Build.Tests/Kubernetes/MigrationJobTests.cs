@@ -111,7 +111,7 @@ public sealed class MigrationJobTests
         var writes = cluster.Server.Mutations.Select(request => $"{request.Method} {request.Path} {request.ContentType}").ToList();
         var check = writes.FindIndex(write => write.Contains("/jobs/mlflow-schema-check-", StringComparison.Ordinal));
         var scaleDown = writes.FindIndex(write => write.Contains("/deployments/mlflow application/merge-patch+json", StringComparison.Ordinal));
-        var migration = writes.FindIndex(write => write.Contains($"/jobs/{cluster.MigrationJobs().Except(earlierJobs).Single()} ", StringComparison.Ordinal));
+        var migration = writes.FindIndex(write => write.Contains($"/jobs/{cluster.MigrationJobs().Except(earlierJobs).Single(job => job.StartsWith("mlflow-migrate-", StringComparison.Ordinal))} ", StringComparison.Ordinal));
         var rollout = writes.FindLastIndex(write => write.Contains("/deployments/mlflow application/apply-patch", StringComparison.Ordinal));
         Assert.Multiple(() =>
         {
