@@ -28,10 +28,13 @@ public sealed class BuildContext : FrostingContext, IDisposable
     private readonly Lazy<ImagePublisher> _images;
     private readonly Lazy<ImageResolver> _imageResolver;
 
-    public BuildContext(ICakeContext context, TaskSkipReasons skipReasons)
+    private readonly RunCancellation _run;
+
+    public BuildContext(ICakeContext context, TaskSkipReasons skipReasons, RunCancellation run)
         : base(context)
     {
         _skipReasons = skipReasons;
+        _run = run;
         Settings = new DeploySettings(ResolvedSetting.ResolveAll(context.Arguments, context.Environment, context.Configuration), context.Environment.WorkingDirectory.FullPath);
         Topology = new Topology(Settings);
         Changes = new ChangeGate(Settings.IsPlan, context.Log);
@@ -39,13 +42,18 @@ public sealed class BuildContext : FrostingContext, IDisposable
         _kubernetes = new(() => new KubernetesSteps(_kubectl.Value, ClusterTarget.From(Settings), Settings.Secrets, Settings.WaitRules, LockHolder.Describe(Environment.GetEnvironmentVariable), Changes, Log));
         _google = new(() => new GoogleSteps(CreateGoogleCloud(), Changes, Log));
         _registry = new(() => new RegistryClient(_registryHttp.Value, new DockerConfigCredentials(this), Log));
-        _images = new(() => new ImagePublisher(new DockerCli(this), _registry.Value, ImageSource.From(this, Settings), () => SourceRevision.Read(this), Log, RetryPolicy.Push));
+        _images = new(() => new ImagePublisher(new DockerCli(this, cancellationToken: run.Token), _registry.Value, ImageSource.From(this, Settings), () => SourceRevision.Read(this), Log, RetryPolicy.Push));
 
         // The image steps may have hashed the build context in this run already; their source is reused, not hashed again.
         _imageResolver = new(() => new ImageResolver(_registry.Value, _images.Value.Source.Image, Settings.IsPlan, Log));
     }
 
     public DeploySettings Settings { get; }
+
+    /// <summary>Cancelled when the run is interrupted (SIGINT, SIGTERM): every step passes it to its processes and HTTP calls.</summary>
+    public CancellationToken Cancellation => _run.Token;
+
+    public bool IsInterrupted => _run.Signal != null;
 
     /// <summary>What this run deploys on its database path; read it instead of branching on the path.</summary>
     public Topology Topology { get; }

@@ -29,10 +29,10 @@ public sealed class BuildLifetime : AsyncFrostingLifetime<BuildContext>
             throw new SettingsException(errors);
         }
 
-        await DeployPreflight.RunAsync(context, TaskTypes(taskNames), CancellationToken.None);
+        await DeployPreflight.RunAsync(context, TaskTypes(taskNames), context.Cancellation);
         if (!context.Settings.IsPlan && TaskTypes(taskNames).Any(type => type.IsDefined(typeof(HoldsDeployLockAttribute))))
         {
-            await context.Kubernetes.AcquireLockAsync(context.Settings.LockTimeout, context.Settings.BreakLock, CancellationToken.None);
+            await context.Kubernetes.AcquireLockAsync(context.Settings.LockTimeout, context.Settings.BreakLock, context.Cancellation);
         }
 
         if (context.Settings.IsPlan)
@@ -57,6 +57,12 @@ public sealed class BuildLifetime : AsyncFrostingLifetime<BuildContext>
         if (ActionsReport.IsActive(context))
         {
             ActionsReport.WriteStepSummary(context, _tasks, info.Successful);
+        }
+
+        if (context.IsInterrupted)
+        {
+            context.Log.Information($"Interrupted after {changes.Count} change(s); running the same target again continues from there.");
+            return;
         }
 
         if (!info.Successful)

@@ -6,8 +6,11 @@ using Cake.Core.Tooling;
 
 namespace MlflowGke.Build.Docker;
 
-/// <summary>The docker CLI on Cake's <see cref="Tool{TSettings}"/>: found like any Cake tool (ToolPath, registered tools, PATH).</summary>
-public sealed class DockerCli(ICakeContext context, DockerToolSettings? settings = null)
+/// <summary>
+/// The docker CLI on Cake's <see cref="Tool{TSettings}"/>: found like any Cake tool (ToolPath, registered tools, PATH).
+/// Cancelling <paramref name="cancellationToken"/> (the run's) kills the running docker command.
+/// </summary>
+public sealed class DockerCli(ICakeContext context, DockerToolSettings? settings = null, CancellationToken cancellationToken = default)
     : Tool<DockerToolSettings>(context.FileSystem, context.Environment, context.ProcessRunner, context.Tools), IDockerImages
 {
     private readonly DockerToolSettings _settings = settings ?? new DockerToolSettings();
@@ -78,8 +81,14 @@ public sealed class DockerCli(ICakeContext context, DockerToolSettings? settings
             RedirectedStandardErrorHandler = line => Collect(errors, line),
             Silent = true,
         };
+        cancellationToken.ThrowIfCancellationRequested();
         using var process = RunProcess(_settings, arguments, processSettings);
-        process.WaitForExit();
+        using (cancellationToken.Register(process.Kill))
+        {
+            process.WaitForExit();
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
         lock (gate)
         {
             return new DockerResult(process.GetExitCode(), [.. output], [.. errors.Where(line => line.Length > 0)]);

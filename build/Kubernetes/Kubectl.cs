@@ -68,7 +68,7 @@ public sealed class Kubectl : IKubectl
             return await _retry.ExecuteAsync(
                 async token =>
                 {
-                    var raw = await Task.Run(() => _tool.Run(_settings, arguments, standardInput), token);
+                    var raw = await Task.Run(() => _tool.Run(_settings, arguments, standardInput, token), token);
                     var result = raw with { Output = Redact(raw.Output), Error = Redact(raw.Error) };
                     if (result.ExitCode != 0 && acceptedExitCodes?.Contains(result.ExitCode) != true)
                     {

@@ -25,6 +25,9 @@ public sealed class KubectlTool(IFileSystem fileSystem, ICakeEnvironment environ
 {
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long one kubectl run may take in all: its requests, discovery and retries.</summary>
+    public static readonly TimeSpan ProcessTimeLimit = RequestTimeout * 3;
+
     public static ProcessArgumentBuilder Render(KubectlSettings settings, ProcessArgumentBuilder arguments) =>
         Targeting(settings, new ProcessArgumentBuilder().Append($"--request-timeout={(int)RequestTimeout.TotalSeconds}s"), arguments);
 
@@ -42,16 +45,31 @@ public sealed class KubectlTool(IFileSystem fileSystem, ICakeEnvironment environ
         return builder;
     }
 
-    public KubectlResult Run(KubectlSettings settings, ProcessArgumentBuilder arguments, string? standardInput)
+    /// <summary>
+    /// Runs kubectl to its end. Cancelling <paramref name="cancellationToken"/> kills it, and so does
+    /// <see cref="ProcessTimeLimit"/>: the request timeout bounds each API request, not a kubectl that hangs elsewhere.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">The token was cancelled; kubectl was killed.</exception>
+    public KubectlResult Run(KubectlSettings settings, ProcessArgumentBuilder arguments, string? standardInput, CancellationToken cancellationToken = default)
     {
-        var process = RunProcess(settings, Render(settings, arguments), new ProcessSettings
+        cancellationToken.ThrowIfCancellationRequested();
+        using var process = RunProcess(settings, Render(settings, arguments), new ProcessSettings
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             StandardInput = standardInput == null ? default(ProcessStandardInput?) : standardInput,
         });
-        process.WaitForExit();
-        return new KubectlResult(process.GetExitCode(), string.Join('\n', process.GetStandardOutput()), string.Join('\n', process.GetStandardError()));
+        bool exited;
+        using (cancellationToken.Register(process.Kill))
+        {
+            exited = process.WaitForExit((int)ProcessTimeLimit.TotalMilliseconds);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var error = string.Join('\n', process.GetStandardError());
+        return exited
+            ? new KubectlResult(process.GetExitCode(), string.Join('\n', process.GetStandardOutput()), error)
+            : new KubectlResult(-1, string.Empty, $"{error}\nkubectl was killed: it had not finished after {ProcessTimeLimit.TotalSeconds:0}s.");
     }
 
     /// <summary>Starts kubectl and returns at once, for a command that runs until stopped (port-forward): no request timeout.</summary>

@@ -34,6 +34,10 @@ public sealed class RolloutWaiter(IKubectl kubectl, ICakeLog log, TimeSpan inter
         var clock = Stopwatch.StartNew();
         var pods = new PodMemory(clock);
         var states = workloads.ToDictionary(workload => workload, _ => string.Empty);
+
+        // The timeout also stops a kubectl call that hangs, so no call outlives WAIT_TIMEOUT.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
         while (true)
         {
             for (var index = 0; index < workloads.Count; index++)
@@ -45,11 +49,25 @@ public sealed class RolloutWaiter(IKubectl kubectl, ICakeLog log, TimeSpan inter
                 }
 
                 var starting = workloads.Take(index).Where(dependency => states[dependency] != Complete).Select(dependency => dependency.Name).ToList();
-                var state = await CheckAsync(workload, pods, starting, cancellationToken);
+                string state;
+                try
+                {
+                    state = await CheckAsync(workload, pods, starting, deadline.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    state = "no answer from the API server before the timeout";
+                }
+
                 if (state != states[workload])
                 {
                     log.Information("[{0,4:0}s] {1}: {2}", clock.Elapsed.TotalSeconds, workload.Resource, state);
                     states[workload] = state;
+                }
+
+                if (deadline.IsCancellationRequested)
+                {
+                    break;
                 }
             }
 
@@ -59,7 +77,7 @@ public sealed class RolloutWaiter(IKubectl kubectl, ICakeLog log, TimeSpan inter
                 return;
             }
 
-            if (clock.Elapsed >= timeout)
+            if (clock.Elapsed >= timeout || deadline.IsCancellationRequested)
             {
                 var pending = states.Where(pair => pair.Value != Complete).Select(pair => $"{pair.Key.Resource} ({pair.Value})");
                 throw new TimeoutException(

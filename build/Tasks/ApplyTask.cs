@@ -18,10 +18,10 @@ public sealed class ApplyTask : AsyncFrostingTask<BuildContext>
     public override async Task RunAsync(BuildContext context)
     {
         var (settings, topology, kubernetes) = (context.Settings, context.Topology, context.Kubernetes);
-        var image = context.DeployedImage = await context.ImageResolver.ResolvePushedAsync();
-        var namespaceExists = await kubernetes.Annotator.EnsureNamespaceAsync();
-        var backendStoreRevision = await kubernetes.Credentials.EnsureAsync(topology.DatabaseTarget, topology.DatabaseLogin);
+        var image = context.DeployedImage = await context.ImageResolver.ResolvePushedAsync(context.Cancellation);
+        var namespaceExists = await kubernetes.Annotator.EnsureNamespaceAsync(context.Cancellation);
+        var backendStoreRevision = await kubernetes.Credentials.EnsureAsync(topology.DatabaseTarget, topology.DatabaseLogin, context.Cancellation);
         var rendered = context.Rendered = await context.Renderer.RenderAsync(image, backendStoreRevision);
-        context.SchemaMigration = await kubernetes.Deployer.ApplyAsync(rendered, namespaceExists, settings.WaitTimeout);
+        context.SchemaMigration = await kubernetes.Deployer.ApplyAsync(rendered, namespaceExists, settings.WaitTimeout, context.Cancellation);
     }
 }

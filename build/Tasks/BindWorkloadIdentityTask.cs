@@ -15,6 +15,6 @@ public sealed class BindWorkloadIdentityTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)
     {
-        await context.Google.WorkloadIdentity.BindAsync(context.Topology.ServiceAccounts, context.Settings.Namespace, CancellationToken.None);
+        await context.Google.WorkloadIdentity.BindAsync(context.Topology.ServiceAccounts, context.Settings.Namespace, context.Cancellation);
     }
 }

@@ -18,6 +18,6 @@ public sealed class BuildImageTask : AsyncFrostingTask<BuildContext>
         var publisher = context.Images;
         return context.Changes.MakeAsync(
             $"build {publisher.Source.Image.Tagged} from {publisher.Source.ContextDirectory}",
-            () => publisher.BuildAsync(DateTimeOffset.UtcNow, CancellationToken.None));
+            () => publisher.BuildAsync(DateTimeOffset.UtcNow, context.Cancellation));
     }
 }

@@ -17,5 +17,5 @@ public sealed class CreateDatabaseTask : AsyncFrostingTask<BuildContext>
     public override bool ShouldRun(BuildContext context) =>
         context.ShouldRun(context.Topology.CloudSql != null, "runs on the cloud-sql path only");
 
-    public override Task RunAsync(BuildContext context) => context.Google.CloudSqlDatabase.EnsureAsync(context.Topology.CloudSql!, context.Topology.DatabaseLogin.Password, CancellationToken.None);
+    public override Task RunAsync(BuildContext context) => context.Google.CloudSqlDatabase.EnsureAsync(context.Topology.CloudSql!, context.Topology.DatabaseLogin.Password, context.Cancellation);
 }

@@ -24,7 +24,7 @@ public sealed class PushImageTask : AsyncFrostingTask<BuildContext>
         var tags = string.Join(", ", publisher.Tags);
         return context.Changes.MakeAsync(
             $"push {publisher.Source.Image.Repository} with tags {tags}",
-            async () => context.DeployedImage = await publisher.PushAsync(CancellationToken.None));
+            async () => context.DeployedImage = await publisher.PushAsync(context.Cancellation));
     }
 
     // Runs whether this step pushed or found the image already pushed: the deploy workflow's later jobs read the outputs.

@@ -19,9 +19,9 @@ public sealed class WaitReadyTask : AsyncFrostingTask<BuildContext>
     public override async Task RunAsync(BuildContext context)
     {
         var kubernetes = context.Kubernetes;
-        if (await kubernetes.Migrations.CurrentAsync() is { } job)
+        if (await kubernetes.Migrations.CurrentAsync(context.Cancellation) is { } job)
         {
-            context.SchemaMigration ??= await kubernetes.Migrations.WaitAsync(job, context.Settings.WaitTimeout);
+            context.SchemaMigration ??= await kubernetes.Migrations.WaitAsync(job, context.Settings.WaitTimeout, context.Cancellation);
         }
         else
         {
@@ -31,14 +31,14 @@ public sealed class WaitReadyTask : AsyncFrostingTask<BuildContext>
         var (settings, topology) = (context.Settings, context.Topology);
         try
         {
-            await kubernetes.Waiter.WaitAsync(topology.Workloads, settings.WaitTimeout);
+            await kubernetes.Waiter.WaitAsync(topology.Workloads, settings.WaitTimeout, context.Cancellation);
         }
         catch (RolloutFailedException failure) when (failure.Workload == topology.Mlflow)
         {
-            throw await kubernetes.Rollback.RollBackAsync(topology.Mlflow, failure, context.SchemaMigration, settings.NoRollback, topology.DatabaseRestoreHint, settings.WaitTimeout);
+            throw await kubernetes.Rollback.RollBackAsync(topology.Mlflow, failure, context.SchemaMigration, settings.NoRollback, topology.DatabaseRestoreHint, settings.WaitTimeout, context.Cancellation);
         }
 
-        await kubernetes.Rollback.RecordReadyAsync(topology.Mlflow, context.SchemaMigration);
+        await kubernetes.Rollback.RecordReadyAsync(topology.Mlflow, context.SchemaMigration, context.Cancellation);
         context.RolloutsReady = true;
     }
 }

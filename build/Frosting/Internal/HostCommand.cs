@@ -20,6 +20,7 @@ internal sealed class HostCommand(HostBlueprint blueprint) : AsyncCommand<HostCo
         var targets = settings.Targets.Length == 0 ? [DefaultTarget] : settings.Targets;
         using var provider = BuildServices(context.Remaining, targets);
         var log = provider.GetRequiredService<ICakeLog>();
+        var run = provider.GetRequiredService<RunCancellation>();
         try
         {
             if (settings.Version || settings.Info)
@@ -69,11 +70,11 @@ internal sealed class HostCommand(HostBlueprint blueprint) : AsyncCommand<HostCo
             }
 
             await host.RunTargetsAsync(targets);
-            return 0;
+            return run.Signal == null ? 0 : Interrupted(log, run);
         }
         catch (Exception exception)
         {
-            return Report(log, exception);
+            return run.Signal == null ? Report(log, exception) : Interrupted(log, run);
         }
     }
 
@@ -97,6 +98,7 @@ internal sealed class HostCommand(HostBlueprint blueprint) : AsyncCommand<HostCo
         }
 
         services.AddSingleton<TaskSkipReasons>();
+        services.AddSingleton<RunCancellation>();
         services.AddSingleton<AsyncSetupRunner>();
         services.AddSingleton<ICakeReportPrinter>(provider => new RunReportPrinter(
             new CakeSpectreReportPrinter(provider.GetRequiredService<IAnsiConsole>()),
@@ -153,6 +155,12 @@ internal sealed class HostCommand(HostBlueprint blueprint) : AsyncCommand<HostCo
             provider.GetRequiredService<ICakeReportPrinter>(),
             provider.GetRequiredService<ICakeConfiguration>(),
             log);
+    }
+
+    private static int Interrupted(ICakeLog log, RunCancellation run)
+    {
+        log.Error("Interrupted by {0}.", run.Signal!);
+        return RunCancellation.InterruptedExitCode;
     }
 
     private static int Report(ICakeLog log, Exception exception)

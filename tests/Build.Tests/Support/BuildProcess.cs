@@ -20,7 +20,10 @@ public sealed class BuildProcess
     public static string BuildAssembly { get; } = Path.Combine(
         RepositoryLayout.Root, "build", "bin", new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0", "Build.dll");
 
-    public async Task<BuildResult> RunAsync(params string[] arguments)
+    public Task<BuildResult> RunAsync(params string[] arguments) => RunAsync(arguments, whenLinePrinted: null);
+
+    /// <summary>Runs the build; <paramref name="whenLinePrinted"/> sees each line of standard output as it is printed, with the running process.</summary>
+    public async Task<BuildResult> RunAsync(string[] arguments, Func<string, Process, Task>? whenLinePrinted)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -44,11 +47,26 @@ public sealed class BuildProcess
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
 
         using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
+        var output = ReadOutputAsync(process, whenLinePrinted);
         var error = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         await process.WaitForExitAsync(timeout.Token);
         return new BuildResult(process.ExitCode, await output, await error);
+    }
+
+    private static async Task<string> ReadOutputAsync(Process process, Func<string, Process, Task>? whenLinePrinted)
+    {
+        var output = new System.Text.StringBuilder();
+        while (await process.StandardOutput.ReadLineAsync() is { } line)
+        {
+            output.AppendLine(line);
+            if (whenLinePrinted != null)
+            {
+                await whenLinePrinted(line, process);
+            }
+        }
+
+        return output.ToString();
     }
 }
 
