@@ -116,6 +116,8 @@ public sealed class DoctorChecks(ICakeContext context, DeploySettings settings)
             return (-1, [$"no answer within {ProbeTimeout.TotalSeconds:0} s"]);
         }
 
+        process.WaitForExit(); // with a time limit the wait returns before the output is read to its end
+
         var output = process.GetStandardOutput().Concat(process.GetStandardError()).Where(line => line.Length > 0).ToList();
         return (process.GetExitCode(), output);
     }

@@ -65,6 +65,11 @@ public sealed class KubectlTool(IFileSystem fileSystem, ICakeEnvironment environ
             exited = process.WaitForExit((int)ProcessTimeLimit.TotalMilliseconds);
         }
 
+        if (exited)
+        {
+            process.WaitForExit(); // with a time limit the wait returns before the output is read to its end
+        }
+
         cancellationToken.ThrowIfCancellationRequested();
         var error = string.Join('\n', process.GetStandardError());
         return exited

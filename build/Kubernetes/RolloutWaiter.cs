@@ -56,7 +56,8 @@ public sealed class RolloutWaiter(IKubectl kubectl, ICakeLog log, TimeSpan inter
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
-                    state = "no answer from the API server before the timeout";
+                    // The timeout cut this check short: what was seen last still describes the workload best.
+                    state = states[workload].Length > 0 ? states[workload] : "no answer from the API server before the timeout";
                 }
 
                 if (state != states[workload])

@@ -15,6 +15,6 @@ public sealed class AnnotateTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)
     {
-        await context.Kubernetes.Annotator.EnsureAsync(context.Topology.ServiceAccounts);
+        await context.Kubernetes.Annotator.EnsureAsync(context.Topology.ServiceAccounts, context.Cancellation);
     }
 }

@@ -19,10 +19,10 @@ public sealed class PruneTask : AsyncFrostingTask<BuildContext>
         if (!context.RolloutsReady && !settings.IsPlan)
         {
             // Run alone: the running pods may still need what an older render created.
-            await kubernetes.Waiter.WaitAsync(topology.Workloads, settings.WaitTimeout);
+            await kubernetes.Waiter.WaitAsync(topology.Workloads, settings.WaitTimeout, context.Cancellation);
         }
 
-        var rendered = context.Rendered ?? await context.Renderer.RenderAsync(await context.ImageResolver.ResolvePushedAsync());
-        await kubernetes.Deployer.PruneAsync(rendered, topology.Database, settings.DeleteData);
+        var rendered = context.Rendered ?? await context.Renderer.RenderAsync(await context.ImageResolver.ResolvePushedAsync(context.Cancellation));
+        await kubernetes.Deployer.PruneAsync(rendered, topology.Database, settings.DeleteData, context.Cancellation);
     }
 }

@@ -12,7 +12,7 @@ public sealed class RenderTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)
     {
-        var image = await context.ImageResolver.ResolvePushedAsync();
+        var image = await context.ImageResolver.ResolvePushedAsync(context.Cancellation);
         var rendered = await context.Renderer.RenderAsync(image);
         context.Log.Information("Rendered the {0} manifest for {1} to {2} (migration Job {3})", context.Topology.Database.ToSettingValue(), image.Pinned, rendered.Manifest.FullPath, rendered.MigrationJob);
     }

@@ -16,10 +16,10 @@ public sealed class TeardownTask : AsyncFrostingTask<BuildContext>
     public override async Task RunAsync(BuildContext context)
     {
         var kubernetes = context.Kubernetes;
-        await kubernetes.Deployer.RemoveAsync([], "teardown", context.Settings.DeleteData);
+        await kubernetes.Deployer.RemoveAsync([], "teardown", context.Settings.DeleteData, context.Cancellation);
         if (context.Settings.DeleteData)
         {
-            await kubernetes.Credentials.DeleteAsync();
+            await kubernetes.Credentials.DeleteAsync(context.Cancellation);
         }
         else
         {

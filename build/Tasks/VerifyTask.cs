@@ -18,7 +18,8 @@ public sealed class VerifyTask : AsyncFrostingTask<BuildContext>
     public override async Task RunAsync(BuildContext context)
     {
         var settings = context.Settings;
-        using var cancellation = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.Cancellation);
+        cancellation.CancelAfter(TimeSpan.FromMinutes(5));
         await using var endpoint = await MlflowEndpoint.OpenAsync(settings.MlflowUrl, context.PortForward, settings.KubeContext, settings.Namespace, cancellation.Token);
         context.Log.Information("Verifying MLflow at {0}", endpoint.Description);
         using var http = new HttpClient { BaseAddress = endpoint.BaseAddress, Timeout = RequestTimeout };

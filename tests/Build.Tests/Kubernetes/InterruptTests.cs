@@ -52,7 +52,8 @@ public sealed class InterruptTests
         await using var cluster = await KubeTestEnvironment.StartAsync();
         cluster.Server.Controller.JobPodRunTime = TimeSpan.FromMilliseconds(200);
         cluster.Server.Controller.ReadyDelay = TimeSpan.FromHours(1);
-        Assert.That((await cluster.Build("in-cluster").RunAsync(KubeTestEnvironment.ThroughApply)).ExitCode, Is.Zero);
+        var apply = await cluster.Build("in-cluster").RunAsync(KubeTestEnvironment.ThroughApply);
+        Assert.That(apply.ExitCode, Is.Zero, apply.ToString());
         var build = cluster.Build("in-cluster");
         build.Environment["WAIT_TIMEOUT"] = "5s";
         var hung = Stopwatch.StartNew();
