@@ -11,6 +11,7 @@ namespace MlflowGke.Build.Tasks;
 [IsDependentOn(typeof(ApplyTask))]
 [RequiresSettings(SettingNames.KubeContext)]
 [Preflight(PreflightCheck.KubeContext)]
+[HoldsDeployLock]
 public sealed class WaitReadyTask : AsyncFrostingTask<BuildContext>
 {
     public override bool ShouldRun(BuildContext context) =>

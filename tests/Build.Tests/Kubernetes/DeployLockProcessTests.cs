@@ -122,13 +122,13 @@ public sealed class DeployLockProcessTests
         await using var cluster = await KubeTestEnvironment.StartAsync();
         var build = NotWaitingBuild(cluster, "alice@laptop pid 7", renewedAgo: TimeSpan.Zero, durationSeconds: 3600);
 
-        // When a plan and WaitReady run
+        // When a plan and Render run
         var plan = await build.RunAsync([.. KubeTestEnvironment.ThroughApply, "--plan"]);
-        var wait = await build.RunAsync("--target=WaitReady", "--exclusive");
+        var render = await build.RunAsync("--target=Render", "--exclusive");
 
         // Then neither waited for the lock nor read it
         Assert.That(plan.ExitCode, Is.Zero, plan.ToString());
-        Assert.That(wait.All, Does.Not.Contain("deploy lock"));
+        Assert.That(render.All, Does.Not.Contain("deploy lock"));
         Assert.That(cluster.Server.Requests.Where(request => request.Path.StartsWith(LeasePath, StringComparison.Ordinal)), Is.Empty);
     }
 

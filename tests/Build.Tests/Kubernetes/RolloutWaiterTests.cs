@@ -72,11 +72,20 @@ public sealed class RolloutWaiterTests
     {
         // Given
         await using var cluster = await KubeTestEnvironment.StartAsync();
-        cluster.Server.Controller.SetBehaviour("cloudsql-proxy", PodBehaviour.BecomeReady, start: TimeSpan.FromSeconds(6));
+        var proxyStarts = new TaskCompletionSource();
+        cluster.Server.Controller.HoldUntil("cloudsql-proxy", proxyStarts.Task);
         cluster.Server.Controller.SetBehaviour("mlflow", PodBehaviour.CrashLoopThatHeals);
 
-        // When
-        var run = await cluster.Build("cloud-sql").RunAsync(KubeTestEnvironment.ThroughWaitReady);
+        // When the proxy gets ready only once WaitReady has seen MLflow crash
+        var run = await cluster.Build("cloud-sql").RunAsync(KubeTestEnvironment.ThroughWaitReady, (line, _) =>
+        {
+            if (line.Contains("while cloudsql-proxy was starting", StringComparison.Ordinal))
+            {
+                proxyStarts.TrySetResult();
+            }
+
+            return Task.CompletedTask;
+        });
 
         // Then
         Assert.That(run.ExitCode, Is.Zero, run.ToString());

@@ -18,6 +18,7 @@ public sealed partial class WorkloadController(ObjectStore store, ResourceCatalo
 {
     private readonly ConcurrentDictionary<string, (PodBehaviour Behaviour, TimeSpan? Start)> _behaviours = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, PodLife> _pods = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Task> _holds = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<TimelineEntry> _timeline = new();
     private int _eventCounter;
 
@@ -31,6 +32,9 @@ public sealed partial class WorkloadController(ObjectStore store, ResourceCatalo
 
     /// <summary>Pods of <paramref name="app"/> created from now on follow <paramref name="behaviour"/>, starting after <paramref name="start"/> (default <see cref="ReadyDelay"/>).</summary>
     public void SetBehaviour(string app, PodBehaviour behaviour, TimeSpan? start = null) => _behaviours[app] = (behaviour, start);
+
+    /// <summary>Pods of <paramref name="app"/> stay as created until <paramref name="release"/> completes; their timeline counts from then.</summary>
+    public void HoldUntil(string app, Task release) => _holds[app] = release;
 
     public IReadOnlyList<string> Logs(string podName, bool previous) =>
         _pods.TryGetValue(podName, out var life) ? previous ? life.PreviousLogs : life.Logs : [];
@@ -177,6 +181,18 @@ public sealed partial class WorkloadController(ObjectStore store, ResourceCatalo
     /// <summary>Plays the rest of a pod's timeline; stops when the pod is deleted or the server stops.</summary>
     private async Task FollowAsync(JsonObject workload, JsonObject pod, PodLife life, IReadOnlyList<PodStep> steps)
     {
+        if (_holds.TryGetValue(Label(pod, "app") ?? string.Empty, out var hold))
+        {
+            try
+            {
+                await hold.WaitAsync(stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+
         var created = DateTimeOffset.UtcNow;
         var ns = workload["metadata"]!["namespace"]!.GetValue<string>();
         var uid = pod["metadata"]!["uid"]!.GetValue<string>();
