@@ -39,7 +39,7 @@ public sealed class BuildContext : FrostingContext, IDisposable
         Topology = new Topology(Settings);
         Changes = new ChangeGate(Settings.IsPlan, context.Log);
         _kubectl = new(() => new KubectlTool(FileSystem, Environment, ProcessRunner, Tools));
-        _kubernetes = new(() => new KubernetesSteps(_kubectl.Value, ClusterTarget.From(Settings), Settings.Secrets, Settings.WaitRules, LockHolder.Describe(Environment.GetEnvironmentVariable), Changes, Log));
+        _kubernetes = new(() => new KubernetesSteps(_kubectl.Value, Kubeconfig.Load(Environment), ClusterTarget.From(Settings), Settings.Secrets, Settings.WaitRules, LockHolder.Describe(Environment.GetEnvironmentVariable), Changes, Log));
         _google = new(() => new GoogleSteps(CreateGoogleCloud(), Changes, Log));
         _registry = new(() => new RegistryClient(_registryHttp.Value, new DockerConfigCredentials(this), Log));
         _images = new(() => new ImagePublisher(new DockerCli(this, cancellationToken: run.Token), _registry.Value, ImageSource.From(this, Settings), () => SourceRevision.Read(this), Log, RetryPolicy.Push));
@@ -114,6 +114,11 @@ public sealed class BuildContext : FrostingContext, IDisposable
 
     public void Dispose()
     {
+        if (_kubernetes.IsValueCreated)
+        {
+            _kubernetes.Value.Dispose();
+        }
+
         if (_google.IsValueCreated)
         {
             _google.Value.Api.Dispose();

@@ -1,5 +1,6 @@
 using Cake.Core;
 using Cake.Core.IO;
+using MlflowGke.Build.Kubernetes;
 using MlflowGke.Build.Settings;
 
 namespace MlflowGke.Build.Doctor;
@@ -66,8 +67,7 @@ public sealed class DoctorChecks(ICakeContext context, DeploySettings settings)
             return new DoctorCheck(check, false, "no context is set", $"{SettingNames.KubeContext}: {SettingNames.Get(SettingNames.KubeContext).RequiredHint(settings.Database)}", Required: false);
         }
 
-        var (exitCode, output) = RunProbe(context.Tools.Resolve("kubectl")!, ["config", "get-contexts", settings.KubeContext, "--output=name"]);
-        return exitCode == 0 && output.Contains(settings.KubeContext)
+        return Kubeconfig.Load(context.Environment).Contexts.Contains(settings.KubeContext)
             ? new DoctorCheck(check, true, settings.KubeContext, string.Empty)
             : new DoctorCheck(check, false, $"context '{settings.KubeContext}' is not in the kubeconfig", $"run: gcloud container clusters get-credentials {CredentialsHint()}");
     }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Cake.Core.Diagnostics;
 using Cake.Core.IO;
 using Polly;
@@ -5,12 +6,24 @@ using Polly.Retry;
 
 namespace MlflowGke.Build.Kubernetes;
 
-/// <summary>The suite's door to the cluster. Implementations retry transient API errors and redact secrets.</summary>
+/// <summary>
+/// The suite's door to the cluster: kubectl for rendering, diffs and writes, and reads straight from the API server.
+/// Implementations retry transient API errors and redact secrets.
+/// </summary>
 public interface IKubectl
 {
     string Context { get; }
 
     string Namespace { get; }
+
+    /// <summary>The object, or null when it does not exist.</summary>
+    Task<JsonObject?> GetAsync(string resource, string name, CancellationToken cancellationToken);
+
+    /// <summary>Items of one or more resource types (comma-separated) in the namespace that match the label selector.</summary>
+    Task<IReadOnlyList<JsonObject>> ListAsync(string resources, string? labelSelector, CancellationToken cancellationToken, string? fieldSelector = null);
+
+    /// <summary>A container's log, secrets masked: exit code 0 and the text, or 1 and why there is none, as kubectl logs answers.</summary>
+    Task<KubectlResult> LogsAsync(string pod, CancellationToken cancellationToken, string? container = null, int? tailLines = null, bool previous = false);
 
     /// <summary>Runs kubectl; throws <see cref="KubectlException"/> unless the exit code is 0 or one of <paramref name="acceptedExitCodes"/>.</summary>
     Task<KubectlResult> RunAsync(ProcessArgumentBuilder arguments, string? standardInput = null, int[]? acceptedExitCodes = null, CancellationToken cancellationToken = default);
@@ -21,21 +34,24 @@ public interface IKubectl
 
 /// <summary>
 /// Retries what heals by itself (connection refused, 429, 5xx, timeouts) with capped exponential backoff and
-/// jitter, then fails with the last error and the fix; everything else fails at once.
+/// jitter, then fails with the last error and the fix; everything else fails at once. Reads go to the API server
+/// in the process (<see cref="KubeApi"/>), so only rendering, diffs and writes start kubectl.
 /// </summary>
 public sealed class Kubectl : IKubectl
 {
     private readonly KubectlTool _tool;
     private readonly KubectlSettings _settings;
+    private readonly Lazy<KubeApi> _api;
     private readonly ICakeLog _log;
     private readonly ResiliencePipeline _retry;
     private readonly int _maxRetries;
     private readonly HashSet<string> _secrets = [];
 
-    public Kubectl(KubectlTool tool, KubectlSettings settings, ICakeLog log, KubectlRetry? retry = null)
+    public Kubectl(KubectlTool tool, KubectlSettings settings, Lazy<KubeApi> api, ICakeLog log, KubectlRetry? retry = null)
     {
         _tool = tool;
         _settings = settings;
+        _api = api;
         _log = log;
         retry ??= KubectlRetry.Default;
         _maxRetries = retry.MaxRetries;
@@ -60,6 +76,18 @@ public sealed class Kubectl : IKubectl
     public string Namespace => _settings.Namespace;
 
     public void AddSecret(string secret) => _secrets.Add(secret);
+
+    public Task<JsonObject?> GetAsync(string resource, string name, CancellationToken cancellationToken) =>
+        _api.Value.GetAsync(resource, name, cancellationToken);
+
+    public Task<IReadOnlyList<JsonObject>> ListAsync(string resources, string? labelSelector, CancellationToken cancellationToken, string? fieldSelector = null) =>
+        _api.Value.ListAsync(resources, labelSelector, fieldSelector, cancellationToken);
+
+    public async Task<KubectlResult> LogsAsync(string pod, CancellationToken cancellationToken, string? container = null, int? tailLines = null, bool previous = false)
+    {
+        var logs = await _api.Value.LogsAsync(pod, container, tailLines, previous, cancellationToken);
+        return logs with { Output = Redact(logs.Output), Error = Redact(logs.Error) };
+    }
 
     public async Task<KubectlResult> RunAsync(ProcessArgumentBuilder arguments, string? standardInput = null, int[]? acceptedExitCodes = null, CancellationToken cancellationToken = default)
     {

@@ -3,22 +3,31 @@ using MlflowGke.Build.Changes;
 
 namespace MlflowGke.Build.Kubernetes;
 
-/// <summary>The Kubernetes steps of one run: kubectl on the configured context and namespace, and the steps that use it.</summary>
-public sealed class KubernetesSteps
+/// <summary>
+/// The Kubernetes steps of one run: kubectl on the configured context and namespace for rendering, diffs and writes,
+/// the API server read in-process through the kubeconfig's own credentials, and the steps that use them.
+/// </summary>
+public sealed class KubernetesSteps : IDisposable
 {
+    private readonly Lazy<KubeConnection> _connection;
+
     /// <param name="secrets">What kubectl's output must never show, pod logs included: every step that prints cluster output masks them.</param>
     /// <param name="waitRules">How long WaitReady gives what may heal (WAIT_SCALE_UP_GRACE, WAIT_RESTART_LIMIT).</param>
     /// <param name="lockHolder">Who this run is, as the deploy lock names it (<see cref="LockHolder"/>).</param>
-    public KubernetesSteps(KubectlTool tool, ClusterTarget target, IEnumerable<string> secrets, WaitRules waitRules, string lockHolder, ChangeGate changes, ICakeLog log)
+    public KubernetesSteps(KubectlTool tool, Kubeconfig kubeconfig, ClusterTarget target, IEnumerable<string> secrets, WaitRules waitRules, string lockHolder, ChangeGate changes, ICakeLog log)
     {
         Target = target;
-        Kubectl = new Kubectl(tool, new KubectlSettings { Context = target.Context, Namespace = target.Namespace }, log);
+        Guard = new ContextGuard(kubeconfig);
+
+        // Created on the first read, after the guard has found the context in the kubeconfig.
+        _connection = new(() => kubeconfig.ConnectionFor(target.Context));
+        var api = new Lazy<KubeApi>(() => new KubeApi(_connection.Value, target.Context, target.Namespace, KubectlRetry.Default, log));
+        Kubectl = new Kubectl(tool, new KubectlSettings { Context = target.Context, Namespace = target.Namespace }, api, log);
         foreach (var secret in secrets)
         {
             Kubectl.AddSecret(secret);
         }
 
-        Guard = new ContextGuard(Kubectl);
         DatabaseSwitch = new DatabaseSwitchGuard(Kubectl, log);
         Annotator = new ServiceAccountAnnotator(Kubectl, changes, log);
         Credentials = new DatabaseCredentials(Kubectl, changes, log);
@@ -61,5 +70,13 @@ public sealed class KubernetesSteps
     {
         await Annotator.EnsureNamespaceAsync(cancellationToken);
         await Lock.AcquireAsync(waitTimeout, breakLock, cancellationToken);
+    }
+
+    public void Dispose()
+    {
+        if (_connection.IsValueCreated)
+        {
+            _connection.Value.Dispose();
+        }
     }
 }

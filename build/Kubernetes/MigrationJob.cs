@@ -145,7 +145,7 @@ public sealed class MigrationJob(IKubectl kubectl, ChangeGate changes, ICakeLog 
             return null;
         }
 
-        var logs = await kubectl.RunAsync(new ProcessArgumentBuilder().Append("logs").Append(pod["metadata"]!["name"]!.GetValue<string>()), acceptedExitCodes: [1], cancellationToken: cancellationToken);
+        var logs = await kubectl.LogsAsync(pod["metadata"]!["name"]!.GetValue<string>(), cancellationToken);
         return logs.ExitCode == 0 ? logs.Output : null;
     }
 
@@ -159,7 +159,7 @@ public sealed class MigrationJob(IKubectl kubectl, ChangeGate changes, ICakeLog 
         {
             var podName = pod["metadata"]!["name"]!.GetValue<string>();
             await AppendEventsAsync(text, "pod", podName, cancellationToken);
-            var logs = await kubectl.RunAsync(new ProcessArgumentBuilder().Append("logs").Append(podName).Append("--tail=50"), acceptedExitCodes: [1], cancellationToken: cancellationToken);
+            var logs = await kubectl.LogsAsync(podName, cancellationToken, tailLines: 50);
             text.AppendLine($"Last 50 log lines of pod {podName}:");
             text.AppendLine(logs.ExitCode == 0 ? logs.Output.TrimEnd() : $"  (no logs: {logs.Error.Trim()})");
         }

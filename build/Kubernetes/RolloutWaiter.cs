@@ -208,13 +208,7 @@ public sealed class RolloutWaiter(IKubectl kubectl, ICakeLog log, TimeSpan inter
 
         if (problem.Container != null)
         {
-            var arguments = new ProcessArgumentBuilder().Append("logs").Append(podName).AppendSwitchQuoted("--container", "=", problem.Container).Append("--tail=50");
-            if (problem.Restarted)
-            {
-                arguments.Append("--previous");
-            }
-
-            var logs = await kubectl.RunAsync(arguments, acceptedExitCodes: [1], cancellationToken: cancellationToken);
+            var logs = await kubectl.LogsAsync(podName, cancellationToken, problem.Container, tailLines: 50, previous: problem.Restarted);
             text.AppendLine($"Last 50 log lines of container {problem.Container}:");
             text.Append(logs.ExitCode == 0 ? logs.Output : $"  (no logs: {logs.Error.Trim()})");
         }

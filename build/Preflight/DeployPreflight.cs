@@ -16,7 +16,7 @@ public static class DeployPreflight
         var checks = context.Topology.PreflightChecks(tasksToRun.SelectMany(type => type.GetCustomAttributes<PreflightAttribute>()));
         if (checks.Contains(PreflightCheck.KubeContext))
         {
-            await context.Kubernetes.Guard.VerifyAsync(context.Kubernetes.Target, cancellationToken);
+            context.Kubernetes.Guard.Verify(context.Kubernetes.Target);
             context.Log.Verbose("Preflight: kube context {0} is the configured cluster.", context.Settings.KubeContext);
         }
 

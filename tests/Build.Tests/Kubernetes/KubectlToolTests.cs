@@ -27,7 +27,7 @@ public sealed class KubectlToolTests
     {
         const string secret = "s3cretPassw0rdXXXXXXXXXXXXXXXXXX";
         var runner = new RecordingProcessRunner(new KubectlResult(1, $"echo {secret}", $"Error from server (Invalid): bad value {secret}"));
-        var kubectl = new Kubectl(Tool(runner), Settings(), new NullLog(), Fast);
+        var kubectl = Kubectl(runner);
         kubectl.AddSecret(secret);
 
         var failure = Assert.ThrowsAsync<KubectlException>(() => kubectl.RunAsync(new ProcessArgumentBuilder().Append("create").Append("--filename=-"), $"{{\"password\":\"{secret}\"}}"));
@@ -46,7 +46,7 @@ public sealed class KubectlToolTests
             new KubectlResult(1, string.Empty, "The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port? dial tcp: connect: connection refused"),
             new KubectlResult(0, "ok", string.Empty));
 
-        var result = await new Kubectl(Tool(runner), Settings(), new NullLog(), Fast).RunAsync(new ProcessArgumentBuilder().Append("get").Append("pods"));
+        var result = await Kubectl(runner).RunAsync(new ProcessArgumentBuilder().Append("get").Append("pods"));
 
         Assert.That(result.Output, Is.EqualTo("ok"));
         Assert.That(runner.Calls, Has.Count.EqualTo(3));
@@ -57,7 +57,7 @@ public sealed class KubectlToolTests
     {
         var runner = new RecordingProcessRunner(new KubectlResult(1, string.Empty, "Error from server (Forbidden): pods is forbidden: User cannot list resource"));
 
-        var failure = Assert.ThrowsAsync<KubectlException>(() => new Kubectl(Tool(runner), Settings(), new NullLog(), Fast).RunAsync(new ProcessArgumentBuilder().Append("get").Append("pods")));
+        var failure = Assert.ThrowsAsync<KubectlException>(() => Kubectl(runner).RunAsync(new ProcessArgumentBuilder().Append("get").Append("pods")));
 
         Assert.That(runner.Calls, Has.Count.EqualTo(1));
         Assert.That(failure!.Message, Does.Contain("Forbidden"));
@@ -68,7 +68,7 @@ public sealed class KubectlToolTests
     {
         var runner = new RecordingProcessRunner(new KubectlResult(1, string.Empty, "Error from server (TooManyRequests): please try again later"));
 
-        var failure = Assert.ThrowsAsync<KubectlException>(() => new Kubectl(Tool(runner), Settings(), new NullLog(), Fast).RunAsync(new ProcessArgumentBuilder().Append("get").Append("pods")));
+        var failure = Assert.ThrowsAsync<KubectlException>(() => Kubectl(runner).RunAsync(new ProcessArgumentBuilder().Append("get").Append("pods")));
 
         Assert.That(runner.Calls, Has.Count.EqualTo(Fast.MaxRetries + 1));
         Assert.That(failure!.Message, Does.Contain("kept failing after 4 attempts").And.Contain("TooManyRequests").And.Contain("cluster-info").And.Contain("gke_p_r_c"));
@@ -84,6 +84,10 @@ public sealed class KubectlToolTests
     }
 
     private static KubectlSettings Settings() => new() { Context = "gke_p_r_c", Namespace = "ml flow", ToolPath = "/bin/true" };
+
+    // These tests run kubectl only; reads go to the API server, which they never reach.
+    private static Kubectl Kubectl(RecordingProcessRunner runner) =>
+        new(Tool(runner), Settings(), new Lazy<KubeApi>(() => throw new InvalidOperationException("these tests read nothing")), new NullLog(), Fast);
 
     private static KubectlTool Tool(IProcessRunner runner)
     {

@@ -7,8 +7,8 @@ using Microsoft.AspNetCore.Http;
 
 namespace MlflowGke.Build.Tests.Fakes.Kubernetes;
 
-/// <summary>One request as the double saw it.</summary>
-public sealed record RecordedRequest(string Method, string Path, string Query, string? ContentType, int Status)
+/// <summary>One request as the double saw it, with the credentials it carried (the Authorization header).</summary>
+public sealed record RecordedRequest(string Method, string Path, string Query, string? ContentType, int Status, string? Authorization = null)
 {
     /// <summary>A write that reached storage: not a read, and not a server-side dry run.</summary>
     public bool IsMutation => Method is "POST" or "PUT" or "PATCH" or "DELETE" && !Query.Contains("dryRun=All", StringComparison.Ordinal);
@@ -173,7 +173,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         }
         finally
         {
-            var recorded = new RecordedRequest(request.Method, request.Path.Value ?? string.Empty, request.QueryString.Value ?? string.Empty, request.ContentType, http.Response.StatusCode);
+            var recorded = new RecordedRequest(request.Method, request.Path.Value ?? string.Empty, request.QueryString.Value ?? string.Empty, request.ContentType, http.Response.StatusCode, request.Headers.Authorization.FirstOrDefault());
             _requests.Enqueue(recorded);
             if (recorded.IsMutation && recorded.Status < 400 && Volatile.Read(ref _mutationsBeforeOutage) > 0)
             {
