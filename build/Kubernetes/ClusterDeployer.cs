@@ -15,7 +15,9 @@ namespace MlflowGke.Build.Kubernetes;
 /// Server-side apply with field manager mlflow-gke-deploy, rather than client-side apply: the server merges by
 /// each field's owner, so fields another manager set (Annotate's Workload Identity annotation, which the manifests
 /// never carry, or an autoscaler's replicas) survive an Apply, there is no last-applied annotation to drift,
-/// and `kubectl diff --server-side` answers "what would change" with the server's own defaulting.
+/// and `kubectl diff --server-side` answers "what would change" with the server's own defaulting. One diff of the whole
+/// manifest comes first: when it is empty (a redeploy with nothing to change) no part is checked, diffed or applied again.
+/// The manifest's objects are read from the file and the live ones from the API server, without starting kubectl.
 /// </summary>
 public sealed class ClusterDeployer(IKubectl kubectl, ChangeGate changes, ICakeLog log, MigrationJob migrations, SchemaCheck schemaCheck)
 {
@@ -37,6 +39,12 @@ public sealed class ClusterDeployer(IKubectl kubectl, ChangeGate changes, ICakeL
     public async Task<SchemaMigration?> ApplyAsync(RenderedDeployment rendered, bool namespaceExists, TimeSpan migrationTimeout, CancellationToken cancellationToken = default)
     {
         await migrations.DeleteIfFailedAsync(rendered.MigrationJob, cancellationToken);
+        if (namespaceExists && await MatchesLiveAsync(rendered.Manifest, cancellationToken))
+        {
+            log.Information("No changes: the {0} objects in namespace {1} already match {2}.", ManifestObject.Read(rendered.Manifest.FullPath).Count, kubectl.Namespace, rendered.Manifest.GetFilename());
+            return await migrations.WaitAsync(rendered.MigrationJob, migrationTimeout, cancellationToken);
+        }
+
         if (namespaceExists && await schemaCheck.IsNeededAsync(rendered.MigrationJob, cancellationToken))
         {
             if (!changes.IsPlan)
@@ -56,14 +64,18 @@ public sealed class ClusterDeployer(IKubectl kubectl, ChangeGate changes, ICakeL
 
     /// <summary>Deletes the suite's objects that <paramref name="rendered"/> does not hold (the other path's, earlier ConfigMaps and migration Jobs), but the rollback record.</summary>
     public async Task PruneAsync(RenderedDeployment rendered, DatabasePath database, bool deleteData, CancellationToken cancellationToken = default) =>
-        await RemoveAsync([.. await NamesAsync(rendered.Manifest, null, cancellationToken), ServerRollback.ConfigMapResource], $"not part of this {database.ToSettingValue()} render", deleteData, cancellationToken);
+        await RemoveAsync([.. Names(rendered.Manifest, null), ServerRollback.ConfigMapResource], $"not part of this {database.ToSettingValue()} render", deleteData, cancellationToken);
 
-    private Task<IReadOnlyList<string>> NamesAsync(FilePath manifest, string? selector, CancellationToken cancellationToken) =>
-        kubectl.NamesAsync(Selected(Manifest("create", manifest).Append("--dry-run=client"), selector), cancellationToken);
+    private static List<string> Names(FilePath manifest, string? selector) =>
+        [.. ManifestObject.Read(manifest.FullPath).Where(item => item.Matches(selector)).Select(item => item.Name)];
+
+    /// <summary>Whether the server-side diff of the whole manifest is empty.</summary>
+    private async Task<bool> MatchesLiveAsync(FilePath manifest, CancellationToken cancellationToken) =>
+        (await kubectl.RunAsync(ServerSide(Manifest("diff", manifest)), acceptedExitCodes: [1], cancellationToken: cancellationToken)).ExitCode == 0;
 
     private async Task ApplyPartAsync(FilePath manifest, string selector, string part, bool namespaceExists, CancellationToken cancellationToken)
     {
-        var names = await NamesAsync(manifest, selector, cancellationToken);
+        var names = Names(manifest, selector);
         var apply = $"apply {part} from {manifest.GetFilename()} ({names.Count} objects, server-side, field manager {KubectlObjects.DeployFieldManager})";
         if (!namespaceExists)
         {
@@ -101,7 +113,7 @@ public sealed class ClusterDeployer(IKubectl kubectl, ChangeGate changes, ICakeL
     /// </summary>
     public async Task RemoveAsync(IReadOnlyList<string> wanted, string reason, bool deleteData, CancellationToken cancellationToken = default)
     {
-        var live = await kubectl.NamesAsync(new ProcessArgumentBuilder().Append("get").Append(PrunableKinds).AppendSwitchQuoted("--selector", "=", ManagedBySelector), cancellationToken);
+        var live = await LiveNamesAsync(PrunableKinds, ManagedBySelector, cancellationToken);
         foreach (var stale in live.Except(wanted, StringComparer.Ordinal))
         {
             await changes.MakeAsync($"delete {stale} ({reason})", () => DeleteAsync(stale, cancellationToken));
@@ -112,7 +124,7 @@ public sealed class ClusterDeployer(IKubectl kubectl, ChangeGate changes, ICakeL
             return;
         }
 
-        var claims = await kubectl.NamesAsync(new ProcessArgumentBuilder().Append("get").Append("persistentvolumeclaims").AppendSwitchQuoted("--selector", "=", PostgresClaimsSelector), cancellationToken);
+        var claims = await LiveNamesAsync("persistentvolumeclaims", PostgresClaimsSelector, cancellationToken);
         foreach (var claim in claims)
         {
             if (deleteData)
@@ -125,6 +137,10 @@ public sealed class ClusterDeployer(IKubectl kubectl, ChangeGate changes, ICakeL
             }
         }
     }
+
+    private async Task<IEnumerable<string>> LiveNamesAsync(string resources, string selector, CancellationToken cancellationToken) =>
+        (await kubectl.ListAsync(resources, selector, cancellationToken))
+            .Select(item => ManifestObject.NameOf(item["apiVersion"]!.GetValue<string>(), item["kind"]!.GetValue<string>(), item["metadata"]!["name"]!.GetValue<string>()));
 
     private Task DeleteAsync(string name, CancellationToken cancellationToken) =>
         // Background propagation: a Job's pods go with it (deleting a Job through the API without a policy orphans them).

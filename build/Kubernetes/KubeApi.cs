@@ -77,6 +77,14 @@ public sealed class KubeApi
         return items;
     }
 
+    /// <summary>Creates <paramref name="item"/>; a <see cref="KubectlException"/> that <see cref="KubectlException.IsAlreadyExists"/> when it exists.</summary>
+    public Task<JsonObject> CreateAsync(string resource, JsonObject item, CancellationToken cancellationToken) =>
+        WriteAsync(HttpMethod.Post, KubeResource.Named(resource).Path(_namespace), item, $"create {resource}", cancellationToken);
+
+    /// <summary>Replaces the object with <paramref name="item"/>, conditional on its resourceVersion: <see cref="KubectlException.IsConflict"/> when that is no longer the live one.</summary>
+    public Task<JsonObject> ReplaceAsync(string resource, string name, JsonObject item, CancellationToken cancellationToken) =>
+        WriteAsync(HttpMethod.Put, $"{KubeResource.Named(resource).Path(_namespace)}/{Uri.EscapeDataString(name)}", item, $"replace {resource} {name}", cancellationToken);
+
     /// <summary>
     /// A container's log, as kubectl logs prints it: exit code 0 and the text, or 1 and the server's reason (a container
     /// that has not started, a pod that is gone).
@@ -90,7 +98,7 @@ public sealed class KubeApi
             previous ? "previous=true" : null,
         }.OfType<string>());
         var path = $"{KubeResource.Named("pods").Path(_namespace)}/{Uri.EscapeDataString(pod)}/log" + (query.Length > 0 ? $"?{query}" : string.Empty);
-        using var response = await SendAsync(path, $"logs {pod}", cancellationToken);
+        using var response = await SendAsync(HttpMethod.Get, path, null, $"logs {pod}", cancellationToken);
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         return response.IsSuccessStatusCode ? new KubectlResult(0, body, string.Empty) : new KubectlResult(1, string.Empty, ErrorOf(response, body));
     }
@@ -103,13 +111,19 @@ public sealed class KubeApi
 
     private async Task<JsonObject?> ReadAsync(string path, string what, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(path, what, cancellationToken);
-        var body = await response.Content.ReadAsStringAsync(cancellationToken);
-        if (response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
+        using var response = await SendAsync(HttpMethod.Get, path, null, what, cancellationToken);
+        return response.StatusCode == HttpStatusCode.NotFound ? null : await ObjectOfAsync(response, what, cancellationToken);
+    }
 
+    private async Task<JsonObject> WriteAsync(HttpMethod method, string path, JsonObject item, string what, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(method, path, item.ToJsonString(), what, cancellationToken);
+        return await ObjectOfAsync(response, what, cancellationToken);
+    }
+
+    private static async Task<JsonObject> ObjectOfAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
+    {
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
             var error = ErrorOf(response, body);
@@ -119,7 +133,7 @@ public sealed class KubeApi
         return JsonNode.Parse(body)!.AsObject();
     }
 
-    private async Task<HttpResponseMessage> SendAsync(string path, string what, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? json, string what, CancellationToken cancellationToken)
     {
         var uri = new Uri(_connection.Server, path);
         try
@@ -127,7 +141,12 @@ public sealed class KubeApi
             var response = await _pipeline.ExecuteAsync(
                 async token =>
                 {
-                    using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+                    using var request = new HttpRequestMessage(method, uri);
+                    if (json != null)
+                    {
+                        request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+                    }
+
                     request.Headers.Authorization = await _connection.AuthorizationAsync(token);
                     return await _connection.Http.SendAsync(request, token);
                 },
@@ -153,7 +172,7 @@ public sealed class KubeApi
             new KubectlResult(1, string.Empty, detail));
 }
 
-/// <summary>The API types the suite reads, by the names kubectl accepts for them.</summary>
+/// <summary>The API types the suite reads (and the Lease it writes), by the names kubectl accepts for them.</summary>
 public sealed record KubeResource(string Group, string Version, string Plural, string Kind, bool Namespaced)
 {
     private static readonly KubeResource[] Known =

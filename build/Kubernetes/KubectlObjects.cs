@@ -10,13 +10,6 @@ public static class KubectlObjects
     /// <summary>Field manager of the objects the suite applies itself; Annotate uses its own so Apply never takes its fields.</summary>
     public const string DeployFieldManager = "mlflow-gke-deploy";
 
-    /// <summary>Names as kubectl prints them with --output=name: "deployment.apps/mlflow".</summary>
-    public static async Task<IReadOnlyList<string>> NamesAsync(this IKubectl kubectl, ProcessArgumentBuilder arguments, CancellationToken cancellationToken)
-    {
-        var result = await kubectl.RunAsync(arguments.Append("--output=name"), cancellationToken: cancellationToken);
-        return result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-    }
-
     /// <summary>Server-side apply of one object, sent on standard input.</summary>
     public static Task ApplyAsync(this IKubectl kubectl, JsonObject item, string fieldManager, CancellationToken cancellationToken) =>
         kubectl.RunAsync(

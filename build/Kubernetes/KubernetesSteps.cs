@@ -34,7 +34,7 @@ public sealed class KubernetesSteps : IDisposable
         Migrations = new MigrationJob(Kubectl, changes, log, TimeSpan.FromSeconds(1));
         Deployer = new ClusterDeployer(Kubectl, changes, log, Migrations, new SchemaCheck(Kubectl, changes, log, Migrations));
         Waiter = new RolloutWaiter(Kubectl, log, TimeSpan.FromSeconds(1), waitRules);
-        Lock = new DeployLock(new KubectlLeaseApi(Kubectl), target.Namespace, lockHolder, TimeProvider.System, log);
+        Lock = new DeployLock(new KubeLeaseApi(api, target.Namespace), target.Namespace, lockHolder, TimeProvider.System, log);
         Rollback = new ServerRollback(Kubectl, changes, log, Waiter);
     }
 

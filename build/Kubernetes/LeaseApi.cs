@@ -1,7 +1,5 @@
-using Cake.Core;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Cake.Core.IO;
 
 namespace MlflowGke.Build.Kubernetes;
 
@@ -29,17 +27,20 @@ public interface ILeaseApi
     Task<Lease> ReplaceAsync(Lease lease, CancellationToken cancellationToken);
 }
 
-/// <summary>The Lease through kubectl: create and replace send the object on standard input, replace with its resourceVersion.</summary>
-public sealed class KubectlLeaseApi(IKubectl kubectl) : ILeaseApi
+/// <summary>The Lease through the API server, in the process (no kubectl start per write); replace carries its resourceVersion.</summary>
+public sealed class KubeLeaseApi(Lazy<KubeApi> api, string kubeNamespace) : ILeaseApi
 {
+    private const string Resource = "leases.coordination.k8s.io";
     private const string MicroTime = "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'";
 
     public async Task<Lease?> GetAsync(string name, CancellationToken cancellationToken) =>
-        await kubectl.GetAsync("leases.coordination.k8s.io", name, cancellationToken) is { } item ? Parse(item) : null;
+        await api.Value.GetAsync(Resource, name, cancellationToken) is { } item ? Parse(item) : null;
 
-    public Task<Lease> CreateAsync(Lease lease, CancellationToken cancellationToken) => WriteAsync("create", lease, cancellationToken);
+    public Task<Lease> CreateAsync(Lease lease, CancellationToken cancellationToken) =>
+        WriteAsync(() => api.Value.CreateAsync(Resource, Render(lease, kubeNamespace), cancellationToken));
 
-    public Task<Lease> ReplaceAsync(Lease lease, CancellationToken cancellationToken) => WriteAsync("replace", lease, cancellationToken);
+    public Task<Lease> ReplaceAsync(Lease lease, CancellationToken cancellationToken) =>
+        WriteAsync(() => api.Value.ReplaceAsync(Resource, lease.Name, Render(lease, kubeNamespace), cancellationToken));
 
     public static Lease Parse(JsonObject item)
     {
@@ -84,12 +85,11 @@ public sealed class KubectlLeaseApi(IKubectl kubectl) : ILeaseApi
     private static DateTimeOffset? Time(JsonNode? value) =>
         value?.GetValue<string>() is { } text ? DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal) : null;
 
-    private async Task<Lease> WriteAsync(string verb, Lease lease, CancellationToken cancellationToken)
+    private static async Task<Lease> WriteAsync(Func<Task<JsonObject>> write)
     {
         try
         {
-            var result = await kubectl.RunAsync(new ProcessArgumentBuilder().Append(verb).Append("--filename=-").Append("--output=json"), Render(lease, kubectl.Namespace).ToJsonString(), cancellationToken: cancellationToken);
-            return Parse(JsonNode.Parse(result.Output)!.AsObject());
+            return Parse(await write());
         }
         catch (KubectlException exception) when (exception.IsAlreadyExists || exception.IsConflict)
         {
