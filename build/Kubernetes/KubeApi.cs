@@ -25,27 +25,22 @@ public sealed class KubeApi
         _context = context;
         _namespace = kubeNamespace;
         _retry = retry;
-        _pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
-            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+        var options = new RetryStrategyOptions<HttpResponseMessage>
+        {
+            ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
+                .HandleResult(response => response.StatusCode is HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError)
+                .Handle<HttpRequestException>()
+                .Handle<TaskCanceledException>(exception => exception.InnerException is TimeoutException),
+            OnRetry = arguments =>
             {
-                ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
-                    .HandleResult(response => response.StatusCode is HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError)
-                    .Handle<HttpRequestException>()
-                    .Handle<TaskCanceledException>(exception => exception.InnerException is TimeoutException),
-                MaxRetryAttempts = retry.MaxRetries,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = retry.FirstDelay,
-                MaxDelay = retry.MaxDelay,
-                OnRetry = arguments =>
-                {
-                    var answer = arguments.Outcome.Result is { } response ? $"{(int)response.StatusCode} ({response.StatusCode})" : arguments.Outcome.Exception?.Message;
-                    log.Warning("Kubernetes API: {0}. Retry {1} of {2} in {3:0.0}s.", answer, arguments.AttemptNumber + 1, retry.MaxRetries, arguments.RetryDelay.TotalSeconds);
-                    arguments.Outcome.Result?.Dispose();
-                    return ValueTask.CompletedTask;
-                },
-            })
-            .Build();
+                var answer = arguments.Outcome.Result is { } response ? $"{(int)response.StatusCode} ({response.StatusCode})" : arguments.Outcome.Exception?.Message;
+                log.Warning("Kubernetes API: {0}. Retry {1} of {2} in {3:0.0}s.", answer, arguments.AttemptNumber + 1, retry.MaxRetries, arguments.RetryDelay.TotalSeconds);
+                arguments.Outcome.Result?.Dispose();
+                return ValueTask.CompletedTask;
+            },
+        };
+        retry.Configure(options);
+        _pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>().AddRetry(options).Build();
     }
 
     /// <summary>The object, or null when it does not exist.</summary>

@@ -55,20 +55,17 @@ public sealed class Kubectl : IKubectl
         _log = log;
         retry ??= KubectlRetry.Default;
         _maxRetries = retry.MaxRetries;
-        _retry = new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
+        var options = new RetryStrategyOptions
         {
             ShouldHandle = new PredicateBuilder().Handle<KubectlException>(exception => exception.IsTransient),
-            MaxRetryAttempts = retry.MaxRetries,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = retry.FirstDelay,
-            MaxDelay = retry.MaxDelay,
             OnRetry = arguments =>
             {
                 _log.Warning("kubectl: {0} Retry {1} of {2} in {3:0.0}s.", arguments.Outcome.Exception?.Message, arguments.AttemptNumber + 1, retry.MaxRetries, arguments.RetryDelay.TotalSeconds);
                 return ValueTask.CompletedTask;
             },
-        }).Build();
+        };
+        retry.Configure(options);
+        _retry = new ResiliencePipelineBuilder().AddRetry(options).Build();
     }
 
     public string Context => _settings.Context;
@@ -123,6 +120,16 @@ public sealed class Kubectl : IKubectl
 public sealed record KubectlRetry(int MaxRetries, TimeSpan FirstDelay, TimeSpan MaxDelay)
 {
     public static KubectlRetry Default { get; } = new(5, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(8));
+
+    /// <summary>Sets these limits on <paramref name="options"/>: capped exponential backoff with jitter.</summary>
+    public void Configure<TResult>(RetryStrategyOptions<TResult> options)
+    {
+        options.MaxRetryAttempts = MaxRetries;
+        options.BackoffType = DelayBackoffType.Exponential;
+        options.UseJitter = true;
+        options.Delay = FirstDelay;
+        options.MaxDelay = MaxDelay;
+    }
 }
 
 public sealed class KubectlException : Exception

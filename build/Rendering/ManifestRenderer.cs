@@ -32,8 +32,9 @@ public sealed class ManifestRenderer
     public DirectoryPath OutputRoot { get; init; }
 
     /// <summary>
-    /// Writes OUTPUT_ROOT/PATH/kustomization.yaml and the rendered OUTPUT_ROOT/PATH/manifest.yaml. Renders twice: the
-    /// first output names the migration Job (see <see cref="MigrationJobName"/>), the second carries that name.
+    /// Writes OUTPUT_ROOT/PATH/kustomization.yaml and the rendered OUTPUT_ROOT/PATH/manifest.yaml. The output names the
+    /// migration Job (see <see cref="MigrationJobName"/>); the kustomization written then renames the Job, and the manifest
+    /// is that output with the Job renamed, as kustomize would render it again (one kubectl start instead of two).
     /// <paramref name="backendStoreRevision"/> goes on the server's pod template when known (Apply knows it, Render does not).
     /// </summary>
     public async Task<RenderedDeployment> RenderAsync(ImageReference image, string? backendStoreRevision = null)
@@ -50,17 +51,16 @@ public sealed class ManifestRenderer
         var relativeMlflowFolder = System.IO.Path.GetRelativePath(folder.FullPath, mlflowFolder.FullPath).Replace('\\', '/');
         var kustomization = folder.CombineWithFilePath("kustomization.yaml").FullPath;
         await File.WriteAllTextAsync(kustomization, GeneratedKustomization.For(_settings, _topology, image, relativeMlflowFolder, backendStoreRevision: backendStoreRevision));
-        var migrationJob = MigrationJobName.For(_kustomize.Build(folder).Manifest, _topology.DatabaseTarget);
-
-        await File.WriteAllTextAsync(kustomization, GeneratedKustomization.For(_settings, _topology, image, relativeMlflowFolder, migrationJob, backendStoreRevision));
         var output = _kustomize.Build(folder);
+        var migrationJob = MigrationJobName.For(output.Manifest, _topology.DatabaseTarget);
         foreach (var warning in output.Warnings)
         {
             _log.Warning("kustomize: {0}", warning);
         }
 
+        await File.WriteAllTextAsync(kustomization, GeneratedKustomization.For(_settings, _topology, image, relativeMlflowFolder, migrationJob, backendStoreRevision));
         var manifest = folder.CombineWithFilePath("manifest.yaml");
-        await File.WriteAllTextAsync(manifest.FullPath, output.Manifest);
+        await File.WriteAllTextAsync(manifest.FullPath, MigrationJobName.Renamed(output.Manifest, migrationJob));
         return new RenderedDeployment(manifest, migrationJob);
     }
 }

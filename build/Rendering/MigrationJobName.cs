@@ -12,11 +12,32 @@ namespace MlflowGke.Build.Rendering;
 /// </summary>
 public static class MigrationJobName
 {
+    // Where kustomize writes an object's own name: the only key at two spaces' indentation named "name".
+    private const string CommittedNameLine = $"\n  name: {GeneratedKustomization.MigrationJobBaseName}\n";
+
     public static string For(string renderedManifest, DatabaseTarget target)
     {
-        var job = renderedManifest.Split("\n---\n").SingleOrDefault(document => document.Contains("\nkind: Job\n", StringComparison.Ordinal))
-            ?? throw new InvalidOperationException($"The rendered manifest has no Job: deployment/mlflow/base must keep the migration Job {GeneratedKustomization.MigrationJobBaseName}.");
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{job.Trim()}\n{target.Identity}"));
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{JobDocument(renderedManifest).Trim()}\n{target.Identity}"));
         return $"{GeneratedKustomization.MigrationJobBaseName}-{Convert.ToHexStringLower(hash)[..12]}";
     }
+
+    /// <summary>
+    /// The manifest rendered with the committed name, with the Job renamed to <paramref name="name"/>: what kustomize
+    /// renders once the generated kustomization renames it, without running kustomize a second time.
+    /// </summary>
+    public static string Renamed(string renderedManifest, string name)
+    {
+        var job = JobDocument(renderedManifest);
+        var at = job.IndexOf(CommittedNameLine, StringComparison.Ordinal);
+        if (at < 0 || job.IndexOf(CommittedNameLine, at + 1, StringComparison.Ordinal) >= 0)
+        {
+            throw new InvalidOperationException($"The rendered migration Job does not name itself {GeneratedKustomization.MigrationJobBaseName} exactly once at metadata.name.");
+        }
+
+        return renderedManifest.Replace(job, string.Concat(job.AsSpan(0, at), $"\n  name: {name}\n", job.AsSpan(at + CommittedNameLine.Length)), StringComparison.Ordinal);
+    }
+
+    private static string JobDocument(string renderedManifest) =>
+        renderedManifest.Split("\n---\n").SingleOrDefault(document => document.Contains("\nkind: Job\n", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"The rendered manifest has no Job: deployment/mlflow/base must keep the migration Job {GeneratedKustomization.MigrationJobBaseName}.");
 }

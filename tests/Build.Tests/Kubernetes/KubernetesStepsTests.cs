@@ -38,6 +38,25 @@ public sealed class KubernetesStepsTests
     }
 
     [Test]
+    public async Task A_redeploy_with_nothing_to_change_starts_kubectl_at_most_five_times_and_writes_nothing()
+    {
+        // Given a deployed cluster and a kubectl that counts its starts
+        await using var cluster = await KubeTestEnvironment.StartAsync();
+        var first = await cluster.Build("cloud-sql").RunAsync(KubeTestEnvironment.ThroughPrune);
+        Assert.That(first.ExitCode, Is.Zero, first.ToString());
+        var writesBefore = cluster.Server.Mutations.Count;
+        using var kubectl = new CountingKubectl();
+
+        // When the same steps run again
+        var second = await kubectl.Wrap(cluster.Build("cloud-sql")).RunAsync(KubeTestEnvironment.ThroughPrune);
+
+        // Then kubectl renders and diffs only, and nothing is written
+        Assert.That(second.ExitCode, Is.Zero, second.ToString());
+        Assert.That(kubectl.Starts, Has.Count.LessThanOrEqualTo(5), string.Join(Environment.NewLine, kubectl.Starts));
+        Assert.That(cluster.Server.Mutations.Skip(writesBefore), Is.Empty, second.ToString());
+    }
+
+    [Test]
     public async Task In_cluster_generates_a_login_once_and_the_backend_store_uri_uses_it()
     {
         await using var cluster = await KubeTestEnvironment.StartAsync();
