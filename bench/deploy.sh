@@ -13,7 +13,7 @@ result="$(mktemp)"
 json="$(mktemp)"
 trap 'rm -f "$result" "$json"' EXIT
 BENCH_PAYLOAD_MIB="${BENCH_PAYLOAD_MIB:-64}" BENCH_RUNS="${BENCH_RUNS:-5}" BENCH_RESULT_FILE="$result" \
-  dotnet test tests/Build.Tests --configuration Release --filter "Name~DeployBenchmark" --nologo --verbosity quiet >&2
+  dotnet test tests/Build.Tests --configuration Release --filter "Name~DeployBenchmark" --nologo --verbosity minimal >&2
 
 ./build.sh --tree >/dev/null   # compile once, so the floor is a warm start
 hyperfine --warmup 2 --runs "${BENCH_RUNS:-5}" --export-json "$json" --style none './build.sh --tree' >/dev/null
