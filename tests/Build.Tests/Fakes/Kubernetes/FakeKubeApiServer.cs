@@ -30,6 +30,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private int _failuresLeft;
+    private int _inFlight;
     private int _mutationsBeforeOutage = -1;
 
     private FakeKubeApiServer(WebApplication app)
@@ -49,6 +50,9 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     public WorkloadController Controller { get; }
 
     public TimeSpan ResponseDelay { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Requests received and not answered yet (held by <see cref="ResponseDelay"/>, or a watch).</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
 
     public IReadOnlyList<RecordedRequest> Requests => [.. _requests];
 
@@ -137,6 +141,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     private async Task HandleAsync(HttpContext http)
     {
         var request = http.Request;
+        Interlocked.Increment(ref _inFlight);
         try
         {
             if (ResponseDelay > TimeSpan.Zero)
@@ -173,6 +178,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         }
         finally
         {
+            Interlocked.Decrement(ref _inFlight);
             var recorded = new RecordedRequest(request.Method, request.Path.Value ?? string.Empty, request.QueryString.Value ?? string.Empty, request.ContentType, http.Response.StatusCode, request.Headers.Authorization.FirstOrDefault());
             _requests.Enqueue(recorded);
             if (recorded.IsMutation && recorded.Status < 400 && Volatile.Read(ref _mutationsBeforeOutage) > 0)
