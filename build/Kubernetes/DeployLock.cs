@@ -22,6 +22,9 @@ public sealed class DeployLock(ILeaseApi leases, string ns, string holder, TimeP
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long the release may take: an API server that stopped answering must not hold the run's end; the lease expires by itself.</summary>
+    private static readonly TimeSpan ReleaseTimeLimit = TimeSpan.FromSeconds(10);
+
     private Lease? _held;
     private CancellationTokenSource? _stopRenewing;
     private Task? _renewing;
@@ -74,14 +77,20 @@ public sealed class DeployLock(ILeaseApi leases, string ns, string holder, TimeP
             return; // taken over during the run: said so when renewing failed
         }
 
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(ReleaseTimeLimit);
         try
         {
-            await leases.ReplaceAsync(_held with { Holder = null, RenewTime = null }, cancellationToken);
+            await leases.ReplaceAsync(_held with { Holder = null, RenewTime = null }, limit.Token);
             log.Information("Deploy lock: released {0}.", Description);
         }
         catch (LeaseConflictException)
         {
             log.Warning("Deploy lock: {0} changed hands during this run (someone used --break-lock); left as it is.", Description);
+        }
+        catch (OperationCanceledException) when (limit.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            log.Warning("Deploy lock: the API server did not answer the release of {0} within {1}s; it expires by itself {2}s after its last renewal.", Description, (int)ReleaseTimeLimit.TotalSeconds, (int)LeaseDuration.TotalSeconds);
         }
 
         _held = null;
