@@ -1,6 +1,7 @@
 using Cake.Core;
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
+using MlflowGke.Build.Backup;
 using MlflowGke.Build.Changes;
 using MlflowGke.Build.Docker;
 using MlflowGke.Build.Google;
@@ -39,7 +40,7 @@ public sealed class BuildContext : FrostingContext, IDisposable
         Topology = new Topology(Settings);
         Changes = new ChangeGate(Settings.IsPlan, context.Log);
         _kubectl = new(() => new KubectlTool(FileSystem, Environment, ProcessRunner, Tools));
-        _kubernetes = new(() => new KubernetesSteps(_kubectl.Value, Kubeconfig.Load(Environment), ClusterTarget.From(Settings), Settings.Secrets, Settings.WaitRules, LockHolder.Describe(Environment.GetEnvironmentVariable), Changes, Log));
+        _kubernetes = new(() => new KubernetesSteps(_kubectl.Value, Kubeconfig.Load(Environment), ClusterTarget.From(Settings), Settings.Secrets, Settings.WaitRules, LockHolder.Describe(Environment.GetEnvironmentVariable), Settings.Database, Settings.WaitTimeout, Changes, Log));
         _google = new(() => new GoogleSteps(CreateGoogleCloud(), Changes, Log));
         _registry = new(() => new RegistryClient(_registryHttp.Value, new DockerConfigCredentials(this), Log));
         _images = new(() => new ImagePublisher(new DockerCli(this, cancellationToken: run.Token), _registry.Value, ImageSource.From(this, Settings), () => SourceRevision.Read(this), Log, RetryPolicy.Push));
@@ -73,6 +74,13 @@ public sealed class BuildContext : FrostingContext, IDisposable
     public ImageResolver ImageResolver => _imageResolver.Value;
 
     public ManifestRenderer Renderer => field ??= new ManifestRenderer(Settings, Topology, new KubectlKustomize(FileSystem, Environment, ProcessRunner, Tools), Log, Environment.WorkingDirectory);
+
+    /// <summary>The backup Apply takes before a schema migration: a Cloud SQL backup run, or a pg_dump of the in-cluster PostgreSQL.</summary>
+    public MigrationBackup Backup => field ??= new MigrationBackup(
+        () => Topology.CloudSql is { } cloudSql ? Google.BackupOf(cloudSql.Instance) : Kubernetes.PostgresDump,
+        Settings.SkipBackup,
+        Changes,
+        Log);
 
     public KubectlPortForward PortForward => field ??= new KubectlPortForward(_kubectl.Value);
 

@@ -2,6 +2,7 @@ using System.Reflection;
 using Cake.Core;
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
+using MlflowGke.Build.Backup;
 using MlflowGke.Build.GitHubActions;
 using MlflowGke.Build.Preflight;
 using MlflowGke.Build.Settings;
@@ -57,6 +58,16 @@ public sealed class BuildLifetime : AsyncFrostingLifetime<BuildContext>
         if (ActionsReport.IsActive(context))
         {
             ActionsReport.WriteStepSummary(context, _tasks, info.Successful);
+        }
+
+        if (context.Backup.Taken is { } backup)
+        {
+            context.Log.Information("Backup taken before the schema migration: {0}", backup);
+        }
+
+        if (context.Backup.Skipped)
+        {
+            context.Log.Warning(MigrationBackup.SkippedWarning);
         }
 
         if (context.IsInterrupted)

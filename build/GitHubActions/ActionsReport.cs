@@ -2,6 +2,7 @@ using System.Text;
 using Cake.Common.Build;
 using Cake.Common.Build.GitHubActions.Data;
 using Cake.Core;
+using MlflowGke.Build.Backup;
 using MlflowGke.Build.Image;
 using MlflowGke.Build.Settings;
 
@@ -49,6 +50,7 @@ public static class ActionsReport
             .AppendLine($"| namespace | `{settings.Namespace}` (context `{settings.KubeContext ?? "not set"}`) |")
             .AppendLine($"| image | {(context.DeployedImage is { } image ? $"`{image.Pinned}`" : "not resolved in this step")} |")
             .AppendLine($"| database schema | {(context.SchemaMigration is { } schema ? $"`{schema.Before ?? "unknown"}` → `{schema.After ?? "unknown"}` (Job `{schema.Job}`)" : "not checked in this step")} |")
+            .AppendLine($"| backup before migration | {(context.Backup.Taken is { } backup ? $"`{backup.Id}` (to go back: {backup.RestoreCommand})" : context.Backup.Skipped ? $"**{MigrationBackup.SkippedWarning}**" : "none needed in this step")} |")
             .AppendLine($"| changes | {(changes.Count == 0 ? "none: everything was already in place" : $"{changes.Count}{(context.Changes.IsPlan ? " (plan only, none made)" : string.Empty)}")} |")
             .AppendLine();
         foreach (var change in changes)

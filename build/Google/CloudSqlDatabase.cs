@@ -5,7 +5,7 @@ using MlflowGke.Build.Settings;
 namespace MlflowGke.Build.Google;
 
 /// <summary>MLflow's database and user (built-in, or the proxy's IAM service account user) in an existing Cloud SQL instance, created when missing.</summary>
-public sealed class CloudSqlDatabase(ISqlAdminApi sql, GoogleRetry retry, ChangeGate changes, ICakeLog log)
+public sealed class CloudSqlDatabase(ISqlAdminApi sql, SqlOperationRunner operations, ChangeGate changes, ICakeLog log)
 {
     public const string DatabaseName = CloudSqlTarget.DatabaseName;
 
@@ -47,16 +47,13 @@ public sealed class CloudSqlDatabase(ISqlAdminApi sql, GoogleRetry retry, Change
             RunOperationAsync(instance, $"creating user {user.Login}", token => sql.InsertUserAsync(instance, user.Name, host, password!, token), cancellationToken));
     }
 
-    /// <summary>
-    /// Starts an operation, waiting out operationInProgress (409), polls it until DONE and checks its error.
-    /// "Already exists", from the insert itself (400) or as the operation's error, means someone else got there first.
-    /// </summary>
+    /// <summary>"Already exists", from the insert itself (400) or as the operation's error, means someone else got there first.</summary>
     private async Task RunOperationAsync(CloudSqlInstance instance, string what, Func<CancellationToken, Task<SqlOperation>> start, CancellationToken cancellationToken)
     {
-        SqlOperation operation;
+        SqlOperation done;
         try
         {
-            operation = await retry.RetryAsync(retry.Options.OperationTimeout, int.MaxValue, exception => exception.IsOperationInProgress, start, cancellationToken);
+            done = await operations.RunAsync(instance, what, start, cancellationToken);
         }
         catch (GoogleApiException exception) when (exception.IsAlreadyExists)
         {
@@ -64,12 +61,6 @@ public sealed class CloudSqlDatabase(ISqlAdminApi sql, GoogleRetry retry, Change
             return;
         }
 
-        var done = await retry.PollAsync(
-            retry.Options.OperationTimeout,
-            $"Cloud SQL operation {operation.Name} ({what} in {instance.ConnectionName})",
-            token => sql.GetOperationAsync(instance.Project, operation.Name, token),
-            current => current.IsDone,
-            cancellationToken);
         if (done.Errors.Count == 0)
         {
             return;
@@ -81,6 +72,6 @@ public sealed class CloudSqlDatabase(ISqlAdminApi sql, GoogleRetry retry, Change
             return;
         }
 
-        throw new InvalidOperationException($"Cloud SQL operation {operation.Name} ({what} in {instance.ConnectionName}) failed: {string.Join("; ", done.Errors)}");
+        throw new InvalidOperationException($"Cloud SQL operation {done.Name} ({what} in {instance.ConnectionName}) failed: {string.Join("; ", done.Errors)}");
     }
 }

@@ -5,8 +5,14 @@ namespace MlflowGke.Build.Google;
 
 public sealed record SqlInstance(string Name, string? DatabaseVersion, string? State);
 
-/// <summary>A Cloud SQL long-running operation; DONE with a non-empty <see cref="Errors"/> is a failure.</summary>
-public sealed record SqlOperation(string Name, string Status, IReadOnlyList<string> Errors)
+/// <summary>A backup run of an instance: its id (what `gcloud sql backups restore` takes), status (SUCCESSFUL when done), type and description.</summary>
+public sealed record SqlBackupRun(string Id, string Status, string Type, string? Description, DateTimeOffset? EnqueuedTime);
+
+/// <summary>
+/// A Cloud SQL long-running operation; DONE with a non-empty <see cref="Errors"/> is a failure. A backup run's
+/// operation (BACKUP_VOLUME) names the backup it makes in backupContext.backupId.
+/// </summary>
+public sealed record SqlOperation(string Name, string Status, IReadOnlyList<string> Errors, string? BackupId = null)
 {
     public bool IsDone => Status == "DONE";
 }
@@ -29,6 +35,12 @@ public interface ISqlAdminApi
 
     /// <summary>Creates an IAM database user (type CLOUD_IAM_SERVICE_ACCOUNT) for a Google service account; it has no password.</summary>
     Task<SqlOperation> InsertIamServiceAccountUserAsync(CloudSqlInstance instance, string user, CancellationToken cancellationToken);
+
+    /// <summary>Starts an on-demand backup run (operation BACKUP_VOLUME).</summary>
+    Task<SqlOperation> InsertBackupRunAsync(CloudSqlInstance instance, string description, CancellationToken cancellationToken);
+
+    /// <summary>The instance's backup runs, newest first, at most <paramref name="maxResults"/>.</summary>
+    Task<IReadOnlyList<SqlBackupRun>> ListBackupRunsAsync(CloudSqlInstance instance, int maxResults, CancellationToken cancellationToken);
 
     Task<SqlOperation> GetOperationAsync(string project, string operation, CancellationToken cancellationToken);
 }
@@ -81,6 +93,26 @@ public sealed class SqlAdminApi(GoogleRestClient client, Uri baseUri) : ISqlAdmi
         return ToOperation(await client.SendAsync(HttpMethod.Post, Instance(instance, "/users"), body, call, cancellationToken));
     }
 
+    public async Task<SqlOperation> InsertBackupRunAsync(CloudSqlInstance instance, string description, CancellationToken cancellationToken)
+    {
+        var call = Call($"start a backup run of {instance.ConnectionName}", instance, "cloudsql.backupRuns.create", "roles/cloudsql.editor");
+        return ToOperation(await client.SendAsync(HttpMethod.Post, Instance(instance, "/backupRuns"), new JsonObject { ["description"] = description }, call, cancellationToken));
+    }
+
+    public async Task<IReadOnlyList<SqlBackupRun>> ListBackupRunsAsync(CloudSqlInstance instance, int maxResults, CancellationToken cancellationToken)
+    {
+        var call = Call($"list the backup runs of {instance.ConnectionName}", instance, "cloudsql.backupRuns.list", "roles/cloudsql.viewer");
+        var json = await client.SendAsync(HttpMethod.Get, Instance(instance, $"/backupRuns?maxResults={maxResults}"), null, call, cancellationToken);
+        return (json["items"] as JsonArray ?? []).OfType<JsonObject>()
+            .Select(run => new SqlBackupRun(
+                (string?)run["id"] ?? string.Empty,
+                (string?)run["status"] ?? "SQL_BACKUP_RUN_STATUS_UNSPECIFIED",
+                (string?)run["type"] ?? "BACKUP_TYPE_UNSPECIFIED",
+                (string?)run["description"],
+                DateTimeOffset.TryParse((string?)run["enqueuedTime"], System.Globalization.CultureInfo.InvariantCulture, out var enqueued) ? enqueued : null))
+            .ToList();
+    }
+
     public async Task<SqlOperation> GetOperationAsync(string project, string operation, CancellationToken cancellationToken)
     {
         var call = new GoogleCall($"read Cloud SQL operation {operation}", project, "cloudsql.instances.get", "roles/cloudsql.viewer");
@@ -93,7 +125,8 @@ public sealed class SqlAdminApi(GoogleRestClient client, Uri baseUri) : ISqlAdmi
     private static SqlOperation ToOperation(JsonObject json) => new(
         (string?)json["name"] ?? throw new InvalidOperationException($"Cloud SQL answered an operation without a name: {json.ToJsonString()}"),
         (string?)json["status"] ?? "STATUS_UNSPECIFIED",
-        (json["error"]?["errors"] as JsonArray ?? []).OfType<JsonObject>().Select(error => $"{(string?)error["code"]}: {(string?)error["message"]}").ToList());
+        (json["error"]?["errors"] as JsonArray ?? []).OfType<JsonObject>().Select(error => $"{(string?)error["code"]}: {(string?)error["message"]}").ToList(),
+        (string?)json["backupContext"]?["backupId"]);
 
     private async Task<JsonObject?> GetOrNullAsync(Uri uri, GoogleCall call, CancellationToken cancellationToken)
     {

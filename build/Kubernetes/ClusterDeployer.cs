@@ -33,10 +33,11 @@ public sealed class ClusterDeployer(IKubectl kubectl, ChangeGate changes, ICakeL
 
     /// <summary>
     /// Applies <paramref name="rendered"/> and waits for its migration Job; returns the schema revisions (null in a plan).
+    /// When the migration is due, <paramref name="beforeMigration"/> (the backup) runs before the migration Job is created.
     /// Deletes nothing but a failed migration Job: what the render no longer holds goes in <see cref="PruneAsync"/>, once
     /// the new rollout is ready, so that an interrupted Apply never leaves a running pod without its ConfigMap.
     /// </summary>
-    public async Task<SchemaMigration?> ApplyAsync(RenderedDeployment rendered, bool namespaceExists, TimeSpan migrationTimeout, CancellationToken cancellationToken = default)
+    public async Task<SchemaMigration?> ApplyAsync(RenderedDeployment rendered, bool namespaceExists, TimeSpan migrationTimeout, IBeforeMigration beforeMigration, CancellationToken cancellationToken = default)
     {
         await migrations.DeleteIfFailedAsync(rendered.MigrationJob, cancellationToken);
         if (namespaceExists && await MatchesLiveAsync(rendered.Manifest, cancellationToken))
@@ -53,7 +54,7 @@ public sealed class ClusterDeployer(IKubectl kubectl, ChangeGate changes, ICakeL
                 await ApplyPartAsync(rendered.Manifest, AllButServerAndMigrationJobSelector, "everything but the MLflow server and its migration Job", namespaceExists, cancellationToken);
             }
 
-            await schemaCheck.StopServerIfMigrationDueAsync(rendered.Manifest, rendered.MigrationJob, migrationTimeout, cancellationToken);
+            await schemaCheck.StopServerIfMigrationDueAsync(rendered.Manifest, rendered.MigrationJob, migrationTimeout, beforeMigration, cancellationToken);
         }
 
         await ApplyPartAsync(rendered.Manifest, AllButServerSelector, "everything but the MLflow server", namespaceExists, cancellationToken);

@@ -1,5 +1,6 @@
 using Cake.Core.Diagnostics;
 using MlflowGke.Build.Changes;
+using MlflowGke.Build.Settings;
 
 namespace MlflowGke.Build.Kubernetes;
 
@@ -14,7 +15,9 @@ public sealed class KubernetesSteps : IDisposable
     /// <param name="secrets">What kubectl's output must never show, pod logs included: every step that prints cluster output masks them.</param>
     /// <param name="waitRules">How long WaitReady gives what may heal (WAIT_SCALE_UP_GRACE, WAIT_RESTART_LIMIT).</param>
     /// <param name="lockHolder">Who this run is, as the deploy lock names it (<see cref="LockHolder"/>).</param>
-    public KubernetesSteps(KubectlTool tool, Kubeconfig kubeconfig, ClusterTarget target, IEnumerable<string> secrets, WaitRules waitRules, string lockHolder, ChangeGate changes, ICakeLog log)
+    /// <param name="database">The database path: on cloud-sql the database lives outside the namespace and may hold data before the first deploy.</param>
+    /// <param name="waitTimeout">How long the in-cluster backup Job may take (WAIT_TIMEOUT).</param>
+    public KubernetesSteps(KubectlTool tool, Kubeconfig kubeconfig, ClusterTarget target, IEnumerable<string> secrets, WaitRules waitRules, string lockHolder, DatabasePath database, TimeSpan waitTimeout, ChangeGate changes, ICakeLog log)
     {
         Target = target;
         Guard = new ContextGuard(kubeconfig);
@@ -32,7 +35,8 @@ public sealed class KubernetesSteps : IDisposable
         Annotator = new ServiceAccountAnnotator(Kubectl, changes, log);
         Credentials = new DatabaseCredentials(Kubectl, changes, log);
         Migrations = new MigrationJob(Kubectl, changes, log, TimeSpan.FromSeconds(1));
-        Deployer = new ClusterDeployer(Kubectl, changes, log, Migrations, new SchemaCheck(Kubectl, changes, log, Migrations));
+        Deployer = new ClusterDeployer(Kubectl, changes, log, Migrations, new SchemaCheck(Kubectl, changes, log, Migrations, database == DatabasePath.CloudSql));
+        PostgresDump = new PostgresDumpJob(Kubectl, Migrations, CloudSqlTarget.DatabaseName, waitTimeout, TimeProvider.System);
         Waiter = new RolloutWaiter(Kubectl, log, TimeSpan.FromSeconds(1), waitRules);
         Lock = new DeployLock(new KubeLeaseApi(api, target.Namespace), target.Namespace, lockHolder, TimeProvider.System, log);
         Rollback = new ServerRollback(Kubectl, changes, log, Waiter);
@@ -55,6 +59,9 @@ public sealed class KubernetesSteps : IDisposable
     public MigrationJob Migrations { get; }
 
     public ClusterDeployer Deployer { get; }
+
+    /// <summary>The in-cluster path's backup before a migration.</summary>
+    public PostgresDumpJob PostgresDump { get; }
 
     public RolloutWaiter Waiter { get; }
 

@@ -7,32 +7,38 @@ using MlflowGke.Build.Changes;
 namespace MlflowGke.Build.Kubernetes;
 
 /// <summary>
-/// Before a new migration Job runs under a running MLflow server: learns the database's revision and the new image's
-/// head read-only (a Job made from the rendered migration Job that runs `migrate.py --check`), and when a migration
-/// is due scales the server to zero, so that no old-version pod writes to the migrated schema. The server's Deployment,
-/// applied after the migration, brings the replicas back. No migration due: the server keeps running (a rolling update).
+/// Before a new migration Job runs on a database that may hold MLflow's data (a running server, the in-cluster
+/// PostgreSQL, or Cloud SQL, which may be an adopted one): learns the database's revision and the new image's head
+/// read-only (a Job made from the rendered migration Job that runs `migrate.py --check`); when a migration is due, runs
+/// <see cref="IBeforeMigration"/> (the backup), then scales a running server to zero, so that no old-version pod writes
+/// to the migrated schema. The server's Deployment, applied after the migration, brings the replicas back. No
+/// migration due: the server keeps running (a rolling update).
 /// </summary>
-public sealed class SchemaCheck(IKubectl kubectl, ChangeGate changes, ICakeLog log, MigrationJob migrations)
+/// <param name="externalDatabase">The database lives outside the namespace (Cloud SQL): it may hold data before the suite's first deploy.</param>
+public sealed class SchemaCheck(IKubectl kubectl, ChangeGate changes, ICakeLog log, MigrationJob migrations, bool externalDatabase)
 {
     public const string ServerDeployment = "deployment.apps/mlflow";
     private const string MigrationJobSelector = "app=mlflow-migrate";
     private const string CheckComponent = "schema-check";
 
-    /// <summary>A migration Job that has not run yet, and a server with replicas that would keep writing while it runs.</summary>
+    /// <summary>A migration Job that has not run yet, on a database that may already hold MLflow's data.</summary>
     public async Task<bool> IsNeededAsync(string migrationJob, CancellationToken cancellationToken = default) =>
         await kubectl.GetAsync("jobs.batch", migrationJob, cancellationToken) == null
-        && (await kubectl.GetAsync("deployments.apps", "mlflow", cancellationToken))?["spec"]?["replicas"]?.GetValue<int>() > 0;
+        && (externalDatabase || await ServerReplicasAsync(cancellationToken) > 0 || await kubectl.GetAsync("statefulsets.apps", "postgres", cancellationToken) != null);
 
-    /// <summary>Runs the check (plan: says what is known and what it would do) and scales the server to zero when a migration is due.</summary>
-    public async Task StopServerIfMigrationDueAsync(FilePath manifest, string migrationJob, TimeSpan timeout, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Runs the check (plan: says what is known and what it would do); when a migration is due, runs <paramref name="beforeMigration"/>
+    /// and scales a running server to zero.
+    /// </summary>
+    public async Task StopServerIfMigrationDueAsync(FilePath manifest, string migrationJob, TimeSpan timeout, IBeforeMigration beforeMigration, CancellationToken cancellationToken = default)
     {
         if (changes.IsPlan)
         {
             var recorded = await migrations.LastRecordedAsync(cancellationToken);
             log.Information(
                 "PLAN the database was at schema {0} after {1}; the new image's head is known only once a read-only check Job has run. "
-                + "If they differ, {2} is scaled to zero while the migration Job {3} runs.",
-                SchemaState.Describe(recorded?.After), recorded?.Job ?? "no recorded migration Job", ServerDeployment, migrationJob);
+                + "If they differ: {2}, then scale {3} to zero while the migration Job {4} runs.",
+                SchemaState.Describe(recorded?.After), recorded?.Job ?? "no recorded migration Job", beforeMigration.Plan, ServerDeployment, migrationJob);
             return;
         }
 
@@ -48,10 +54,24 @@ public sealed class SchemaCheck(IKubectl kubectl, ChangeGate changes, ICakeLog l
             return;
         }
 
+        var server = await kubectl.GetAsync("deployments.apps", "mlflow", cancellationToken);
+        await beforeMigration.RunAsync(state, Image(server), Image(job)!, cancellationToken);
+        if (server?["spec"]?["replicas"]?.GetValue<int>() is not > 0)
+        {
+            return;
+        }
+
         await changes.MakeAsync(
             $"scale {ServerDeployment} to 0 replicas before migrating {state}: old-version pods must not write to the migrated schema; MLflow is down until the new pods are ready",
             () => kubectl.RunAsync(new ProcessArgumentBuilder().Append("patch").Append(ServerDeployment).Append("--type=merge").AppendSwitchQuoted("--patch", "=", """{"spec":{"replicas":0}}"""), cancellationToken: cancellationToken));
     }
+
+    private async Task<int> ServerReplicasAsync(CancellationToken cancellationToken) =>
+        (await kubectl.GetAsync("deployments.apps", "mlflow", cancellationToken))?["spec"]?["replicas"]?.GetValue<int>() ?? 0;
+
+    /// <summary>The image of the first container of a Deployment or Job (the MLflow image), or null without one.</summary>
+    private static string? Image(JsonObject? workload) =>
+        workload?["spec"]?["template"]?["spec"]?["containers"]?[0]?["image"]?.GetValue<string>();
 
     /// <summary>
     /// The rendered migration Job, renamed, with its own component label (the migration Job list must not see it) and

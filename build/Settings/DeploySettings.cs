@@ -64,6 +64,8 @@ public sealed class DeploySettings : ISettingLookup
     public bool SwitchDatabase => Required<bool>(SettingNames.SwitchDatabase);
     public bool NoRollback => Required<bool>(SettingNames.NoRollback);
 
+    public bool SkipBackup => Required<bool>(SettingNames.SkipBackup);
+
     public bool IsPlan => Required<bool>(SettingNames.Plan);
 
     public TimeSpan WaitTimeout => Required<TimeSpan>(SettingNames.WaitTimeout);

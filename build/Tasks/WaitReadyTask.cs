@@ -36,7 +36,7 @@ public sealed class WaitReadyTask : AsyncFrostingTask<BuildContext>
         }
         catch (RolloutFailedException failure) when (failure.Workload == topology.Mlflow)
         {
-            throw await kubernetes.Rollback.RollBackAsync(topology.Mlflow, failure, context.SchemaMigration, settings.NoRollback, topology.DatabaseRestoreHint, settings.WaitTimeout, context.Cancellation);
+            throw await kubernetes.Rollback.RollBackAsync(topology.Mlflow, failure, context.SchemaMigration, settings.NoRollback, context.Backup.Taken is { } backup ? $"restore the backup {backup.Id} taken before it: {backup.RestoreCommand}." : topology.DatabaseRestoreHint, settings.WaitTimeout, context.Cancellation);
         }
 
         await kubernetes.Rollback.RecordReadyAsync(topology.Mlflow, context.SchemaMigration, context.Cancellation);

@@ -74,7 +74,7 @@ public sealed class CloudSqlDatabaseTests : GoogleClientTests
         FakeCloud.Atomically(() => FakeCloud.Faults.OperationPollsBeforeDone = int.MaxValue);
         using var google = Clients(FakeCloud, firstDelayMilliseconds: 1);
 
-        var exception = Assert.ThrowsAsync<TimeoutException>(() => EnsureAsync(new CloudSqlDatabase(google.SqlAdmin, google.Retry, Log.Gate(), Log), SettingValues()));
+        var exception = Assert.ThrowsAsync<TimeoutException>(() => EnsureAsync(new CloudSqlDatabase(google.SqlAdmin, new SqlOperationRunner(google.SqlAdmin, google.Retry), Log.Gate(), Log), SettingValues()));
 
         Assert.That(exception.Message, Does.Contain($"Gave up waiting after {google.Retry.Options.OperationTimeout}: Cloud SQL operation").And.Contain("creating database mlflowdb"));
     }
@@ -148,7 +148,7 @@ public sealed class CloudSqlDatabaseTests : GoogleClientTests
         Assert.That(exception.Message, Does.Contain("cloudsql.databases.create").And.Contain("roles/cloudsql.admin"));
     }
 
-    private CloudSqlDatabase Database() => new(Api.SqlAdmin, Api.Retry, Log.Gate(), Log);
+    private CloudSqlDatabase Database() => new(Api.SqlAdmin, new SqlOperationRunner(Api.SqlAdmin, Api.Retry), Log.Gate(), Log);
 
     private Task EnsureAsync() => EnsureAsync(Database(), SettingValues());
 

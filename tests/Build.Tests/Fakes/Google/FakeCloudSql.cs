@@ -4,11 +4,14 @@ using System.Text.Json.Nodes;
 namespace MlflowGke.Build.Tests.Fakes.Google;
 
 /// <summary>
-/// Cloud SQL Admin v1: instances, databases, built-in and IAM service account users, and long-running operations. An insert answers
-/// an operation at once; the object appears when the operation is DONE, and DONE can carry an error.
+/// Cloud SQL Admin v1: instances, databases, built-in and IAM service account users, on-demand backup runs, and long-running
+/// operations. An insert answers an operation at once; the object appears when the operation is DONE, and DONE can carry an
+/// error. A backup run is listed at once (ENQUEUED, then SUCCESSFUL or FAILED with its operation); its operation
+/// (BACKUP_VOLUME) names it in backupContext.backupId.
 /// </summary>
 public sealed class FakeCloudSql(GoogleFaults faults)
 {
+    private long _backupIds = 1764460800000;
     private readonly Dictionary<string, FakeInstance> _instances = [];
     private readonly Dictionary<string, FakeOperation> _operations = [];
 
@@ -76,6 +79,26 @@ public sealed class FakeCloudSql(GoogleFaults faults)
         return Start(project, name, "CREATE_USER", null, () => instance.Users[user] = password);
     }
 
+    public JsonObject InsertBackupRun(string project, string name, JsonObject body)
+    {
+        var instance = Require(project, name);
+        RefuseWhileAnotherOperationRuns();
+        var run = new FakeBackupRun((++_backupIds).ToString(System.Globalization.CultureInfo.InvariantCulture), (string?)body["description"], DateTimeOffset.UtcNow);
+        instance.BackupRuns.Insert(0, run);
+        var error = faults.NextBackupRunError;
+        faults.NextBackupRunError = null;
+        return Start(project, name, "BACKUP_VOLUME", error, () => run.Status = "SUCCESSFUL", () => run.Status = "FAILED", run.Id);
+    }
+
+    /// <summary>Newest first, at most maxResults (the API's page size).</summary>
+    public JsonObject ListBackupRuns(string project, string name, string query)
+    {
+        var instance = Require(project, name);
+        var max = System.Text.RegularExpressions.Regex.Match(query, "maxResults=([0-9]+)") is { Success: true } match ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : int.MaxValue;
+        var items = new JsonArray(instance.BackupRuns.Take(max).Select(run => (JsonNode)run.ToJson(project, name)).ToArray());
+        return new JsonObject { ["kind"] = "sql#backupRunsList", ["items"] = items };
+    }
+
     public JsonObject GetOperation(string project, string operation)
     {
         if (!_operations.TryGetValue(operation, out var state) || state.Project != project)
@@ -93,6 +116,10 @@ public sealed class FakeCloudSql(GoogleFaults faults)
             if (state.Error == null)
             {
                 state.Complete();
+            }
+            else
+            {
+                state.Fail();
             }
         }
 
@@ -117,9 +144,9 @@ public sealed class FakeCloudSql(GoogleFaults faults)
         }
     }
 
-    private JsonObject Start(string project, string instance, string type, (string Code, string Message)? error, Action complete)
+    private JsonObject Start(string project, string instance, string type, (string Code, string Message)? error, Action complete, Action? fail = null, string? backupId = null)
     {
-        var operation = new FakeOperation(Guid.NewGuid().ToString(), project, instance, type, error, complete) { PollsLeft = faults.OperationPollsBeforeDone };
+        var operation = new FakeOperation(Guid.NewGuid().ToString(), project, instance, type, error, complete, fail, backupId) { PollsLeft = faults.OperationPollsBeforeDone };
         _operations[operation.Name] = operation;
         return operation.ToJson();
     }
@@ -127,7 +154,7 @@ public sealed class FakeCloudSql(GoogleFaults faults)
     private FakeInstance Require(string project, string name) =>
         Instance(project, name) ?? throw new GoogleErrorAnswer(new GoogleError(HttpStatusCode.NotFound, "NOT_FOUND", "The Cloud SQL instance does not exist.", LegacyReason: "instanceDoesNotExist"));
 
-    private sealed class FakeOperation(string name, string project, string instance, string type, (string Code, string Message)? error, Action complete)
+    private sealed class FakeOperation(string name, string project, string instance, string type, (string Code, string Message)? error, Action complete, Action? fail, string? backupId)
     {
         public string Name { get; } = name;
 
@@ -141,6 +168,8 @@ public sealed class FakeCloudSql(GoogleFaults faults)
 
         public void Complete() => complete();
 
+        public void Fail() => fail?.Invoke();
+
         public JsonObject ToJson()
         {
             var json = new JsonObject
@@ -152,6 +181,11 @@ public sealed class FakeCloudSql(GoogleFaults faults)
                 ["targetId"] = instance,
                 ["targetProject"] = Project,
             };
+            if (backupId != null)
+            {
+                json["backupContext"] = new JsonObject { ["kind"] = "sql#backupContext", ["backupId"] = backupId };
+            }
+
             if (Done && Error is { } failure)
             {
                 json["error"] = new JsonObject
@@ -175,4 +209,29 @@ public sealed record FakeInstance(string Project, string Name, string DatabaseVe
 
     /// <summary>IAM service account users, by the name they log in with.</summary>
     public HashSet<string> IamServiceAccountUsers { get; } = [];
+
+    /// <summary>Backup runs, newest first.</summary>
+    public List<FakeBackupRun> BackupRuns { get; } = [];
+}
+
+/// <summary>An on-demand backup run as backupRuns.list shows it.</summary>
+public sealed class FakeBackupRun(string id, string? description, DateTimeOffset enqueued)
+{
+    public string Id { get; } = id;
+
+    public string? Description { get; } = description;
+
+    public string Status { get; set; } = "ENQUEUED";
+
+    public JsonObject ToJson(string project, string instance) => new()
+    {
+        ["kind"] = "sql#backupRun",
+        ["id"] = Id,
+        ["instance"] = instance,
+        ["selfLink"] = $"https://sqladmin.googleapis.com/v1/projects/{project}/instances/{instance}/backupRuns/{Id}",
+        ["status"] = Status,
+        ["type"] = "ON_DEMAND",
+        ["description"] = Description,
+        ["enqueuedTime"] = enqueued.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture),
+    };
 }

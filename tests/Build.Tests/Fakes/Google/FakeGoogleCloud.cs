@@ -11,6 +11,9 @@ public sealed record RecordedRequest(string Method, string Path, string Query, s
     /// <summary>Changes state: every POST except getIamPolicy (which IAM serves as a POST).</summary>
     public bool IsMutating => Method != "GET" && !Path.EndsWith(":getIamPolicy", StringComparison.Ordinal);
 
+    /// <summary>When the double received it (<see cref="System.Diagnostics.Stopwatch"/> ticks), to order requests across doubles.</summary>
+    public long Timestamp { get; init; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
     public override string ToString() => $"{Method} {Path}{Query}";
 }
 
@@ -222,6 +225,8 @@ public sealed partial class FakeGoogleCloud : IAsyncDisposable
         yield return new(sql, "cloudsql.databases.create", "POST", DatabasesPath(), (match, _, body) => CloudSql.InsertDatabase(Project, match.Groups["instance"].Value, body));
         yield return new(sql, "cloudsql.users.list", "GET", UserPath(), (match, _, _) => CloudSql.GetUser(Project, match.Groups["instance"].Value, match.Groups["name"].Value));
         yield return new(sql, "cloudsql.users.create", "POST", UsersPath(), (match, _, body) => CloudSql.InsertUser(Project, match.Groups["instance"].Value, body));
+        yield return new(sql, "cloudsql.backupRuns.create", "POST", BackupRunsPath(), (match, _, body) => CloudSql.InsertBackupRun(Project, match.Groups["instance"].Value, body));
+        yield return new(sql, "cloudsql.backupRuns.list", "GET", BackupRunsPath(), (match, request, _) => CloudSql.ListBackupRuns(Project, match.Groups["instance"].Value, request.Query));
         yield return new(sql, "cloudsql.instances.get", "GET", OperationPath(), (match, _, _) => CloudSql.GetOperation(Project, match.Groups["operation"].Value));
     }
 
@@ -360,6 +365,9 @@ public sealed partial class FakeGoogleCloud : IAsyncDisposable
 
     [GeneratedRegex("^/v1/projects/(?<project>[^/:]+)/instances/(?<instance>[^/:]+)/users$")]
     private static partial Regex UsersPath();
+
+    [GeneratedRegex("^/v1/projects/(?<project>[^/:]+)/instances/(?<instance>[^/:]+)/backupRuns$")]
+    private static partial Regex BackupRunsPath();
 
     [GeneratedRegex("^/v1/projects/(?<project>[^/:]+)/operations/(?<operation>[^/:]+)$")]
     private static partial Regex OperationPath();

@@ -34,6 +34,9 @@ public sealed class GoogleFaults
     /// <summary>The next database insert is accepted but its operation ends DONE with this error.</summary>
     public (string Code, string Message)? NextOperationError { get; set; }
 
+    /// <summary>The next backup run is accepted but its operation ends DONE with this error, and the run FAILED.</summary>
+    public (string Code, string Message)? NextBackupRunError { get; set; }
+
     /// <summary>Another client creates the database between our GET and our insert; the insert answers 400 "already exists".</summary>
     public bool DatabaseCreatedConcurrently { get; set; }
 

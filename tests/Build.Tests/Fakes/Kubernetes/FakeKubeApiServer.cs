@@ -13,6 +13,9 @@ public sealed record RecordedRequest(string Method, string Path, string Query, s
     /// <summary>A write that reached storage: not a read, and not a server-side dry run.</summary>
     public bool IsMutation => Method is "POST" or "PUT" or "PATCH" or "DELETE" && !Query.Contains("dryRun=All", StringComparison.Ordinal);
 
+    /// <summary>When the double answered it (<see cref="System.Diagnostics.Stopwatch"/> ticks), to order requests across doubles.</summary>
+    public long Timestamp { get; init; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
     public override string ToString() => $"{Method} {Path}{Query} -> {Status}";
 }
 
