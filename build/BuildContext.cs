@@ -9,6 +9,7 @@ using MlflowGke.Build.Image;
 using MlflowGke.Build.Kubernetes;
 using MlflowGke.Build.Rendering;
 using MlflowGke.Build.Settings;
+using MlflowGke.Build.Status;
 using MlflowGke.Build.Verify;
 
 namespace MlflowGke.Build;
@@ -75,12 +76,14 @@ public sealed class BuildContext : FrostingContext, IDisposable
 
     public ManifestRenderer Renderer => field ??= new ManifestRenderer(Settings, Topology, new KubectlKustomize(FileSystem, Environment, ProcessRunner, Tools), Log, Environment.WorkingDirectory);
 
-    /// <summary>The backup Apply takes before a schema migration: a Cloud SQL backup run, or a pg_dump of the in-cluster PostgreSQL.</summary>
-    public MigrationBackup Backup => field ??= new MigrationBackup(
-        () => Topology.CloudSql is { } cloudSql ? Google.BackupOf(cloudSql.Instance) : Kubernetes.PostgresDump,
-        Settings.SkipBackup,
-        Changes,
-        Log);
+    /// <summary>How this path's database is backed up: Cloud SQL backup runs, or pg_dumps of the in-cluster PostgreSQL.</summary>
+    public IDatabaseBackup DatabaseBackup => Topology.CloudSql is { } cloudSql ? Google.BackupOf(cloudSql.Instance) : Kubernetes.PostgresDump;
+
+    /// <summary>The backup Apply takes before a schema migration (unless SKIP_BACKUP).</summary>
+    public MigrationBackup Backup => field ??= new MigrationBackup(() => DatabaseBackup, Settings.SkipBackup, Changes, Log);
+
+    /// <summary>What Status found, for the step summary; null when Status did not run.</summary>
+    public StatusReport? StatusReport { get; set; }
 
     public KubectlPortForward PortForward => field ??= new KubectlPortForward(_kubectl.Value);
 

@@ -58,6 +58,11 @@ public static class ActionsReport
             summary.AppendLine($"- {change}");
         }
 
+        if (context.StatusReport is { } status)
+        {
+            summary.AppendLine().Append(status.Markdown());
+        }
+
         summary.AppendLine()
             .AppendLine($"Reach MLflow with `kubectl --context {settings.KubeContext ?? "CONTEXT"} -n {settings.Namespace} port-forward svc/mlflow 5000:5000`, then open http://localhost:5000.");
         context.GitHubActions().Commands.SetStepSummary(summary.ToString());

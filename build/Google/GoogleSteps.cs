@@ -15,5 +15,7 @@ public sealed class GoogleSteps(GoogleCloud api, ChangeGate changes, ICakeLog lo
 
     public CloudSqlDatabase CloudSqlDatabase => field ??= new(Api.SqlAdmin, _sqlOperations, changes, log);
 
+    public GoogleDrift Drift => new(Api.Iam, Api.ResourceManager, Api.SqlAdmin);
+
     public CloudSqlBackup BackupOf(CloudSqlInstance instance) => new(Api.SqlAdmin, _sqlOperations, instance);
 }

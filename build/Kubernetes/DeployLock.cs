@@ -96,6 +96,16 @@ public sealed class DeployLock(ILeaseApi leases, string ns, string holder, TimeP
         _held = null;
     }
 
+    /// <summary>Who holds the lock now, read only: "free", or the holder, since when and the last renewal.</summary>
+    public async Task<string> DescribeHolderAsync(CancellationToken cancellationToken)
+    {
+        var live = await leases.GetAsync(LeaseName, cancellationToken);
+        var now = time.GetUtcNow();
+        return live is not { IsHeld: true } ? $"free ({Description})"
+            : live.IsExpired(now) ? $"expired: last held by {live.Holder} since {live.AcquireTime:u} (last renewed {Ago(live, now)})"
+            : $"held by {live.Holder} since {live.AcquireTime:u} (last renewed {Ago(live, now)})";
+    }
+
     private static bool IsStale(Lease lease, DateTimeOffset now) => lease.RenewTime == null || now - lease.RenewTime.Value >= StaleAfter;
 
     private static TimeSpan Min(TimeSpan first, TimeSpan second) => first < second ? first : second;

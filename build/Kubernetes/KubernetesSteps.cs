@@ -36,6 +36,7 @@ public sealed class KubernetesSteps : IDisposable
         Credentials = new DatabaseCredentials(Kubectl, changes, log);
         Migrations = new MigrationJob(Kubectl, changes, log, TimeSpan.FromSeconds(1));
         Deployer = new ClusterDeployer(Kubectl, changes, log, Migrations, new SchemaCheck(Kubectl, changes, log, Migrations, database == DatabasePath.CloudSql));
+        Drift = new LiveDrift(Kubectl);
         PostgresDump = new PostgresDumpJob(Kubectl, Migrations, CloudSqlTarget.DatabaseName, waitTimeout, TimeProvider.System);
         Waiter = new RolloutWaiter(Kubectl, log, TimeSpan.FromSeconds(1), waitRules);
         Lock = new DeployLock(new KubeLeaseApi(api, target.Namespace), target.Namespace, lockHolder, TimeProvider.System, log);
@@ -59,6 +60,9 @@ public sealed class KubernetesSteps : IDisposable
     public MigrationJob Migrations { get; }
 
     public ClusterDeployer Deployer { get; }
+
+    /// <summary>Status's comparison of the rendered manifest with the live objects.</summary>
+    public LiveDrift Drift { get; }
 
     /// <summary>The in-cluster path's backup before a migration.</summary>
     public PostgresDumpJob PostgresDump { get; }

@@ -17,9 +17,9 @@ public sealed class PostgresDumpJob(IKubectl kubectl, MigrationJob jobs, string 
     public const string ClaimName = "mlflow-backups";
     public const string LastBackupAnnotation = "mlflow-gke-deploy/last-backup";
     public const string ComponentLabel = "backup";
-    private const string MountPath = "/backups";
+    public const string MountPath = "/backups";
+    public const string PostgresStatefulSet = "postgres";
     private const string ClaimSize = "10Gi";
-    private const string PostgresStatefulSet = "postgres";
 
     public string Description => $"a pg_dump of database {database} (custom format) to the volume {ClaimName}, by a Job";
 
@@ -33,13 +33,11 @@ public sealed class PostgresDumpJob(IKubectl kubectl, MigrationJob jobs, string 
             await kubectl.ApplyAsync(Claim(), KubectlObjects.DeployFieldManager, cancellationToken);
         }
 
-        var stamp = clock.GetUtcNow().ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
-        var file = $"{database}-{stamp}-schema-{reason.Schema.Database}.dump";
-        var job = $"mlflow-backup-{stamp}";
-        await kubectl.ApplyAsync(Job(job, image, file, reason), KubectlObjects.DeployFieldManager, cancellationToken);
-        await jobs.WaitForOutputAsync(job, "backup Job", timeout, cancellationToken);
-        await kubectl.RunAsync(new ProcessArgumentBuilder().Append("annotate").Append($"persistentvolumeclaim/{ClaimName}").Append("--overwrite").Append($"{LastBackupAnnotation}={file}"), cancellationToken: cancellationToken);
-        return new TakenBackup($"{ClaimName}:{file}", RestoreCommand(file));
+        var dump = new PostgresDumpSpec(kubectl.Namespace, database, image, clock.GetUtcNow(), reason, timeout);
+        await kubectl.ApplyAsync(dump.Job(), KubectlObjects.DeployFieldManager, cancellationToken);
+        await jobs.WaitForOutputAsync(dump.JobName, "backup Job", timeout, cancellationToken);
+        await kubectl.RunAsync(new ProcessArgumentBuilder().Append("annotate").Append($"persistentvolumeclaim/{ClaimName}").Append("--overwrite").Append($"{LastBackupAnnotation}={dump.File}"), cancellationToken: cancellationToken);
+        return new TakenBackup($"{ClaimName}:{dump.File}", RestoreCommand(dump.File));
     }
 
     public async Task<string?> LastAsync(CancellationToken cancellationToken) =>
@@ -68,14 +66,27 @@ public sealed class PostgresDumpJob(IKubectl kubectl, MigrationJob jobs, string 
             ["resources"] = new JsonObject { ["requests"] = new JsonObject { ["storage"] = ClaimSize } },
         },
     };
+}
 
-    private JsonObject Job(string name, string image, string file, BackupReason reason)
+/// <summary>
+/// The dump Job of one backup: named by <paramref name="At"/>, writing <see cref="File"/> (database, time and the schema
+/// revision it holds) to the volume mlflow-backups, with the postgres image <paramref name="Image"/>.
+/// </summary>
+public sealed record PostgresDumpSpec(string Namespace, string Database, string Image, DateTimeOffset At, BackupReason Reason, TimeSpan Deadline)
+{
+    private string Stamp => At.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+
+    public string JobName => $"mlflow-backup-{Stamp}";
+
+    public string File => $"{Database}-{Stamp}-schema-{Reason.Schema.Database}.dump";
+
+    public JsonObject Job()
     {
         // app=mlflow-migrate: the pods that may reach PostgreSQL (its NetworkPolicy) are MLflow's own and its database steps'.
         var labels = new JsonObject
         {
             ["app.kubernetes.io/name"] = "mlflow",
-            ["app.kubernetes.io/component"] = ComponentLabel,
+            ["app.kubernetes.io/component"] = PostgresDumpJob.ComponentLabel,
             ["app.kubernetes.io/managed-by"] = KubectlObjects.DeployFieldManager,
             ["app"] = "mlflow-migrate",
         };
@@ -91,15 +102,15 @@ public sealed class PostgresDumpJob(IKubectl kubectl, MigrationJob jobs, string 
             ["kind"] = "Job",
             ["metadata"] = new JsonObject
             {
-                ["name"] = name,
-                ["namespace"] = kubectl.Namespace,
+                ["name"] = JobName,
+                ["namespace"] = Namespace,
                 ["labels"] = labels.DeepClone(),
-                ["annotations"] = new JsonObject { ["mlflow-gke-deploy/reason"] = reason.Description },
+                ["annotations"] = new JsonObject { ["mlflow-gke-deploy/reason"] = Reason.Description },
             },
             ["spec"] = new JsonObject
             {
                 ["backoffLimit"] = 2,
-                ["activeDeadlineSeconds"] = (int)timeout.TotalSeconds,
+                ["activeDeadlineSeconds"] = (int)Deadline.TotalSeconds,
                 ["template"] = new JsonObject
                 {
                     ["metadata"] = new JsonObject { ["labels"] = labels.DeepClone() },
@@ -119,17 +130,17 @@ public sealed class PostgresDumpJob(IKubectl kubectl, MigrationJob jobs, string 
                         ["containers"] = new JsonArray(new JsonObject
                         {
                             ["name"] = "pg-dump",
-                            ["image"] = image,
+                            ["image"] = Image,
                             ["imagePullPolicy"] = "IfNotPresent",
                             // Written under a temporary name and renamed: a dump that is there is complete.
                             ["command"] = new JsonArray("sh", "-c", "pg_dump --format=custom --no-password --file=\"$DUMP_FILE.partial\" && mv \"$DUMP_FILE.partial\" \"$DUMP_FILE\" && echo \"dump written: $DUMP_FILE\""),
                             ["env"] = new JsonArray(
-                                Value("PGHOST", PostgresStatefulSet),
+                                Value("PGHOST", PostgresDumpJob.PostgresStatefulSet),
                                 Value("PGPORT", "5432"),
-                                Value("PGDATABASE", database),
+                                Value("PGDATABASE", Database),
                                 Secret("PGUSER", "username"),
                                 Secret("PGPASSWORD", "password"),
-                                Value("DUMP_FILE", $"{MountPath}/{file}")),
+                                Value("DUMP_FILE", $"{PostgresDumpJob.MountPath}/{File}")),
                             ["resources"] = new JsonObject
                             {
                                 ["requests"] = new JsonObject { ["cpu"] = "100m", ["memory"] = "128Mi" },
@@ -142,11 +153,11 @@ public sealed class PostgresDumpJob(IKubectl kubectl, MigrationJob jobs, string 
                                 ["capabilities"] = new JsonObject { ["drop"] = new JsonArray("ALL") },
                             },
                             ["volumeMounts"] = new JsonArray(
-                                new JsonObject { ["name"] = "backups", ["mountPath"] = MountPath },
+                                new JsonObject { ["name"] = "backups", ["mountPath"] = PostgresDumpJob.MountPath },
                                 new JsonObject { ["name"] = "tmp", ["mountPath"] = "/tmp" }),
                         }),
                         ["volumes"] = new JsonArray(
-                            new JsonObject { ["name"] = "backups", ["persistentVolumeClaim"] = new JsonObject { ["claimName"] = ClaimName } },
+                            new JsonObject { ["name"] = "backups", ["persistentVolumeClaim"] = new JsonObject { ["claimName"] = PostgresDumpJob.ClaimName } },
                             new JsonObject { ["name"] = "tmp", ["emptyDir"] = new JsonObject() }),
                     },
                 },

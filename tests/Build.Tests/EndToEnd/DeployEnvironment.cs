@@ -73,6 +73,25 @@ public sealed class DeployEnvironment : IAsyncDisposable
         return build;
     }
 
+    /// <summary>The real kubectl on this cluster's context, as a user changes things by hand; throws when it fails.</summary>
+    public async Task<string> KubectlAsync(params string[] arguments)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("kubectl") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { $"--context={Context}", $"--namespace={Namespace}" }.Concat(arguments))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["HOME"] = _home.Path;
+        start.Environment["KUBECONFIG"] = Kubeconfig;
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return process.ExitCode == 0 ? await output : throw new InvalidOperationException($"kubectl {string.Join(' ', arguments)} failed: {await error}");
+    }
+
     public Task<string?> PushedDigestAsync() => Registry.DigestAsync(ImageName, ContentTag);
 
     public string? DeploymentImage(string name) =>

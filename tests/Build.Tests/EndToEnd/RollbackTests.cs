@@ -1,4 +1,5 @@
 using MlflowGke.Build.Tests.Fakes.Kubernetes;
+using MlflowGke.Build.Tests.Google;
 
 namespace MlflowGke.Build.Tests.EndToEnd;
 
@@ -57,7 +58,7 @@ public sealed class RollbackTests
     [Test]
     public async Task After_a_schema_migration_a_crashing_image_is_not_rolled_back_below_the_schema()
     {
-        // Given a ready deploy, and a new image whose migration moves the schema on and whose server crashes
+        // Given a ready deploy, and a new image whose migration moves the schema on (after a backup) and whose server crashes
         await using var environment = await DeployEnvironment.StartAsync();
         var first = await environment.Build("cloud-sql").RunAsync("--target=Deploy");
         Assert.That(first.ExitCode, Is.Zero, first.ToString());
@@ -72,8 +73,9 @@ public sealed class RollbackTests
         Assert.Multiple(async () =>
         {
             Assert.That(broken.ExitCode, Is.Not.Zero, broken.ToString());
+            var backup = environment.Google.CloudSql.Instance(GoogleTestSetup.Project, GoogleTestSetup.Instance)!.BackupRuns.Single();
             Assert.That(broken.All, Does.Contain("Not rolled back: the migration Job mlflow-migrate-").And.Contain("moved the database schema from bf29a5ff90ea to 1b5f0d9ad7c1")
-                .And.Contain("gcloud sql backups restore BACKUP_ID --restore-instance="));
+                .And.Contain($"restore the backup {backup.Id} taken before it: `gcloud sql backups restore {backup.Id} --restore-instance={GoogleTestSetup.Instance} --project={GoogleTestSetup.Project}`"));
             Assert.That(environment.DeploymentImage("mlflow"), Is.EqualTo($"{environment.Repository}@{await environment.PushedDigestAsync()}"));
         });
     }

@@ -17,6 +17,7 @@ public sealed class AppliedMlflow : IAsyncDisposable
     public const string DefaultUser = "mlflow";
     private readonly KubeTestEnvironment _kube;
     private readonly TempDirectory _artifacts = new();
+    private readonly TempDirectory _volumeClaims = new();
 
     private AppliedMlflow(string database, KubeTestEnvironment kube, PostgresCluster postgres, MlflowInstallation mlflow, AppliedObjects objects, DatabaseLogin login)
     {
@@ -43,6 +44,9 @@ public sealed class AppliedMlflow : IAsyncDisposable
 
     /// <summary>Where the gs:// artifact destination points locally: ARTIFACTS/BUCKET/PATH.</summary>
     public string ArtifactFolder => _artifacts.Path;
+
+    /// <summary>Where the pods' persistentVolumeClaim volumes live locally: CLAIMS/CLAIM_NAME.</summary>
+    public string VolumeClaimsFolder => _volumeClaims.Path;
 
     /// <param name="database">in-cluster or cloud-sql.</param>
     /// <param name="cloudSqlPassword">DB_PASSWORD on the cloud-sql path.</param>
@@ -105,7 +109,7 @@ public sealed class AppliedMlflow : IAsyncDisposable
 
     /// <summary>The node that runs pods against <paramref name="databaseName"/> in the local PostgreSQL.</summary>
     public LocalKubelet Kubelet(string databaseName) =>
-        new(Mlflow, new LocalEndpoints(Postgres.Host, Postgres.Port, databaseName, ArtifactFolder), ImageDefaults.Production());
+        new(Mlflow, new LocalEndpoints(Postgres.Host, Postgres.Port, databaseName, ArtifactFolder), ImageDefaults.Production()) { VolumeClaimsFolder = VolumeClaimsFolder };
 
     /// <summary>A rollout as the cluster would do it after Apply: every Job Apply made runs to completion, then <paramref name="replicas"/> pods of the MLflow Deployment start at once.</summary>
     public Task<LocalRollout> RollOutAsync(string databaseName, int replicas, CancellationToken cancellationToken) =>
@@ -120,6 +124,7 @@ public sealed class AppliedMlflow : IAsyncDisposable
         await Postgres.DisposeAsync();
         await _kube.DisposeAsync();
         _artifacts.Dispose();
+        _volumeClaims.Dispose();
     }
 
     /// <summary>The in-cluster PostgreSQL's login: the POSTGRES_USER/POSTGRES_PASSWORD its StatefulSet gives the postgres image.</summary>

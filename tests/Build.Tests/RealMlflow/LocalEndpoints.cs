@@ -21,6 +21,15 @@ public sealed partial class LocalEndpoints(string databaseHost, int databasePort
             : redirected;
     }
 
+    /// <summary>libpq's variables (pg_dump's login) name the database server as a URI does: they point at the local one too.</summary>
+    public string RedirectVariable(string name, string value) => name switch
+    {
+        "PGHOST" => databaseHost,
+        "PGPORT" => databasePort.ToString(CultureInfo.InvariantCulture),
+        "PGDATABASE" => databaseName,
+        _ => Redirect(value),
+    };
+
     // The user information is matched greedily up to the last '@', so an unencoded password holding '@', ':' or '/'
     // still leaves the real host in place (and reaches the server as broken as the pod would send it).
     [GeneratedRegex(@"(?<prefix>\b(?:postgresql|postgres|mysql)(?:\+\w+)?://(?:.*@)?)(?<host>[^@/:?#\s]+)(?::\d+)?/(?<database>[^/?#\s]*)(?<rest>.*)$")]

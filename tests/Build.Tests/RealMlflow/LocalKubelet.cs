@@ -32,6 +32,9 @@ public sealed class LocalKubelet(MlflowInstallation mlflow, LocalEndpoints endpo
 
     public ImageDefaults Image { get; } = image;
 
+    /// <summary>Where persistentVolumeClaim volumes live, a folder per claim that outlives the pods; null: pods with claims are not run.</summary>
+    public string? VolumeClaimsFolder { get; init; }
+
     /// <summary>Runs the init containers to completion, then starts the containers; a failing init container throws with its output.</summary>
     public async Task<LocalPod> StartPodAsync(string podName, JsonObject podTemplate, string ns, AppliedObjects objects, CancellationToken cancellationToken)
     {

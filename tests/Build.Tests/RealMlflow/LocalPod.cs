@@ -8,7 +8,7 @@ namespace MlflowGke.Build.Tests.RealMlflow;
 
 /// <summary>
 /// One pod running locally. Volumes are folders (emptyDir empty, configMap and secret volumes holding their keys as
-/// files) and mount paths in command, args and env values point there. The node's network is shared, so each
+/// files, a persistentVolumeClaim the kubelet's folder of that claim) and mount paths in command, args and env values point there. The node's network is shared, so each
 /// declared container port gets a free local port, passed to the server in place of the declared one (<c>--port</c>).
 /// </summary>
 public sealed class LocalPod : IAsyncDisposable
@@ -139,7 +139,7 @@ public sealed class LocalPod : IAsyncDisposable
     {
         var containerName = container["name"]!.GetValue<string>();
         var environment = ContainerEnvironment.Resolve(_spec, container, _namespace, _objects)
-            .ToDictionary(variable => variable.Key, variable => Localise(container, variable.Value), StringComparer.Ordinal);
+            .ToDictionary(variable => variable.Key, variable => Localise(container, _kubelet.Endpoints.RedirectVariable(variable.Key, variable.Value)), StringComparer.Ordinal);
         var command = Strings(container["command"]);
         var arguments = Strings(container["args"]);
         var line = (command ?? _kubelet.Image.Entrypoint).Concat(arguments ?? (command == null ? _kubelet.Image.Command : []))
@@ -199,6 +199,13 @@ public sealed class LocalPod : IAsyncDisposable
         foreach (var volume in _spec["volumes"]?.AsArray().OfType<JsonObject>() ?? [])
         {
             var name = volume["name"]!.GetValue<string>();
+            if (volume["persistentVolumeClaim"]?["claimName"]?.GetValue<string>() is { } claim)
+            {
+                var claims = _kubelet.VolumeClaimsFolder ?? throw new NotSupportedException($"volume {name} claims {claim}: this kubelet has no VolumeClaimsFolder");
+                _volumes[name] = Directory.CreateDirectory(Path.Combine(claims, claim)).FullName;
+                continue;
+            }
+
             var folder = Directory.CreateDirectory(_folder.Combine("volumes", name)).FullName;
             _volumes[name] = folder;
             if (volume["configMap"] is JsonObject configMap)

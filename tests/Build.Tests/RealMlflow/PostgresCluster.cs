@@ -72,6 +72,20 @@ public sealed class PostgresCluster : IAsyncDisposable
         return exitCode == 0 ? output.Trim() : throw new InvalidOperationException($"psql failed (exit {exitCode}): {output}");
     }
 
+    /// <summary>Loads a custom-format dump into <paramref name="database"/> with pg_restore, as the superuser over the socket.</summary>
+    public async Task RestoreAsync(string dumpFile, string database)
+    {
+        // A copy in the cluster's own folder: the postgres OS user reads it when the tests run as root.
+        var copy = _folder.Combine($"restore-{Guid.NewGuid():N}.dump");
+        File.Copy(dumpFile, copy);
+        if (IsRoot)
+        {
+            await RunCheckedAsync("/usr/bin/chown", "postgres:postgres", copy);
+        }
+
+        await RunCheckedAsync(Path.Combine(_binaries, "pg_restore"), "--no-owner", "--exit-on-error", "-h", _folder.Path, "-p", Port.ToString(CultureInfo.InvariantCulture), "-U", "postgres", "-d", database, copy);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (File.Exists(Path.Combine(DataDirectory, "postmaster.pid")))
