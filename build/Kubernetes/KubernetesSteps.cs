@@ -38,6 +38,7 @@ public sealed class KubernetesSteps : IDisposable
         Deployer = new ClusterDeployer(Kubectl, changes, log, Migrations, new SchemaCheck(Kubectl, changes, log, Migrations, database == DatabasePath.CloudSql));
         Drift = new LiveDrift(Kubectl);
         PostgresDump = new PostgresDumpJob(Kubectl, Migrations, CloudSqlTarget.DatabaseName, waitTimeout, TimeProvider.System);
+        Restore = new PostgresRestore(Kubectl, changes, log, Migrations, TimeProvider.System);
         Waiter = new RolloutWaiter(Kubectl, log, TimeSpan.FromSeconds(1), waitRules);
         Lock = new DeployLock(new KubeLeaseApi(api, target.Namespace), target.Namespace, lockHolder, TimeProvider.System, log);
         Rollback = new ServerRollback(Kubectl, changes, log, Waiter);
@@ -66,6 +67,9 @@ public sealed class KubernetesSteps : IDisposable
 
     /// <summary>The in-cluster path's backup before a migration.</summary>
     public PostgresDumpJob PostgresDump { get; }
+
+    /// <summary>The Restore target's work: a dump from the volume mlflow-backups back into the in-cluster PostgreSQL.</summary>
+    public PostgresRestore Restore { get; }
 
     public RolloutWaiter Waiter { get; }
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Cake.Core;
 using Cake.Core.IO;
@@ -33,7 +32,7 @@ public sealed class PostgresDumpJob(IKubectl kubectl, MigrationJob jobs, string 
             await kubectl.ApplyAsync(Claim(), KubectlObjects.DeployFieldManager, cancellationToken);
         }
 
-        var dump = new PostgresDumpSpec(kubectl.Namespace, database, image, clock.GetUtcNow(), reason, timeout);
+        var dump = PostgresVolumeJob.Dump(kubectl.Namespace, database, image, clock.GetUtcNow(), reason, timeout);
         await kubectl.ApplyAsync(dump.Job(), KubectlObjects.DeployFieldManager, cancellationToken);
         await jobs.WaitForOutputAsync(dump.JobName, "backup Job", timeout, cancellationToken);
         await kubectl.RunAsync(new ProcessArgumentBuilder().Append("annotate").Append($"persistentvolumeclaim/{ClaimName}").Append("--overwrite").Append($"{LastBackupAnnotation}={dump.File}"), cancellationToken: cancellationToken);
@@ -45,9 +44,8 @@ public sealed class PostgresDumpJob(IKubectl kubectl, MigrationJob jobs, string 
             ? $"{ClaimName}:{file}"
             : null;
 
-    private string RestoreCommand(string file) =>
-        $"scale deployment/mlflow to 0, then from a pod that mounts the volume {ClaimName} (image of statefulset/{PostgresStatefulSet}, PGHOST=postgres and the login of Secret mlflow-db-credentials in its environment) run "
-        + $"`pg_restore --clean --if-exists --no-owner --dbname={database} {MountPath}/{file}`, then Deploy the image that matches the restored schema";
+    private static string RestoreCommand(string file) =>
+        $"`./build.sh --target=Restore --restore-dump={file}`, then Deploy the image that matches the restored schema";
 
     private JsonObject Claim() => new()
     {
@@ -66,102 +64,4 @@ public sealed class PostgresDumpJob(IKubectl kubectl, MigrationJob jobs, string 
             ["resources"] = new JsonObject { ["requests"] = new JsonObject { ["storage"] = ClaimSize } },
         },
     };
-}
-
-/// <summary>
-/// The dump Job of one backup: named by <paramref name="At"/>, writing <see cref="File"/> (database, time and the schema
-/// revision it holds) to the volume mlflow-backups, with the postgres image <paramref name="Image"/>.
-/// </summary>
-public sealed record PostgresDumpSpec(string Namespace, string Database, string Image, DateTimeOffset At, BackupReason Reason, TimeSpan Deadline)
-{
-    private string Stamp => At.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
-
-    public string JobName => $"mlflow-backup-{Stamp}";
-
-    public string File => $"{Database}-{Stamp}-schema-{Reason.Schema.Database}.dump";
-
-    public JsonObject Job()
-    {
-        // app=mlflow-migrate: the pods that may reach PostgreSQL (its NetworkPolicy) are MLflow's own and its database steps'.
-        var labels = new JsonObject
-        {
-            ["app.kubernetes.io/name"] = "mlflow",
-            ["app.kubernetes.io/component"] = PostgresDumpJob.ComponentLabel,
-            ["app.kubernetes.io/managed-by"] = KubectlObjects.DeployFieldManager,
-            ["app"] = "mlflow-migrate",
-        };
-        JsonObject Secret(string variable, string key) => new()
-        {
-            ["name"] = variable,
-            ["valueFrom"] = new JsonObject { ["secretKeyRef"] = new JsonObject { ["name"] = DatabaseCredentials.LoginSecretName, ["key"] = key } },
-        };
-        JsonObject Value(string variable, string value) => new() { ["name"] = variable, ["value"] = value };
-        return new JsonObject
-        {
-            ["apiVersion"] = "batch/v1",
-            ["kind"] = "Job",
-            ["metadata"] = new JsonObject
-            {
-                ["name"] = JobName,
-                ["namespace"] = Namespace,
-                ["labels"] = labels.DeepClone(),
-                ["annotations"] = new JsonObject { ["mlflow-gke-deploy/reason"] = Reason.Description },
-            },
-            ["spec"] = new JsonObject
-            {
-                ["backoffLimit"] = 2,
-                ["activeDeadlineSeconds"] = (int)Deadline.TotalSeconds,
-                ["template"] = new JsonObject
-                {
-                    ["metadata"] = new JsonObject { ["labels"] = labels.DeepClone() },
-                    ["spec"] = new JsonObject
-                    {
-                        ["restartPolicy"] = "Never",
-                        ["automountServiceAccountToken"] = false,
-                        ["securityContext"] = new JsonObject
-                        {
-                            // uid/gid 999 is the "postgres" user of the official image; fsGroup lets it write to the volume.
-                            ["runAsNonRoot"] = true,
-                            ["runAsUser"] = 999,
-                            ["runAsGroup"] = 999,
-                            ["fsGroup"] = 999,
-                            ["seccompProfile"] = new JsonObject { ["type"] = "RuntimeDefault" },
-                        },
-                        ["containers"] = new JsonArray(new JsonObject
-                        {
-                            ["name"] = "pg-dump",
-                            ["image"] = Image,
-                            ["imagePullPolicy"] = "IfNotPresent",
-                            // Written under a temporary name and renamed: a dump that is there is complete.
-                            ["command"] = new JsonArray("sh", "-c", "pg_dump --format=custom --no-password --file=\"$DUMP_FILE.partial\" && mv \"$DUMP_FILE.partial\" \"$DUMP_FILE\" && echo \"dump written: $DUMP_FILE\""),
-                            ["env"] = new JsonArray(
-                                Value("PGHOST", PostgresDumpJob.PostgresStatefulSet),
-                                Value("PGPORT", "5432"),
-                                Value("PGDATABASE", Database),
-                                Secret("PGUSER", "username"),
-                                Secret("PGPASSWORD", "password"),
-                                Value("DUMP_FILE", $"{PostgresDumpJob.MountPath}/{File}")),
-                            ["resources"] = new JsonObject
-                            {
-                                ["requests"] = new JsonObject { ["cpu"] = "100m", ["memory"] = "128Mi" },
-                                ["limits"] = new JsonObject { ["cpu"] = "1", ["memory"] = "512Mi" },
-                            },
-                            ["securityContext"] = new JsonObject
-                            {
-                                ["allowPrivilegeEscalation"] = false,
-                                ["readOnlyRootFilesystem"] = true,
-                                ["capabilities"] = new JsonObject { ["drop"] = new JsonArray("ALL") },
-                            },
-                            ["volumeMounts"] = new JsonArray(
-                                new JsonObject { ["name"] = "backups", ["mountPath"] = PostgresDumpJob.MountPath },
-                                new JsonObject { ["name"] = "tmp", ["mountPath"] = "/tmp" }),
-                        }),
-                        ["volumes"] = new JsonArray(
-                            new JsonObject { ["name"] = "backups", ["persistentVolumeClaim"] = new JsonObject { ["claimName"] = PostgresDumpJob.ClaimName } },
-                            new JsonObject { ["name"] = "tmp", ["emptyDir"] = new JsonObject() }),
-                    },
-                },
-            },
-        };
-    }
 }

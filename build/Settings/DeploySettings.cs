@@ -66,6 +66,8 @@ public sealed class DeploySettings : ISettingLookup
 
     public bool SkipBackup => Required<bool>(SettingNames.SkipBackup);
 
+    public string? RestoreDump => Get(SettingNames.RestoreDump) as string;
+
     public bool IsPlan => Required<bool>(SettingNames.Plan);
 
     public TimeSpan WaitTimeout => Required<TimeSpan>(SettingNames.WaitTimeout);

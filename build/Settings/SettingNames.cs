@@ -38,6 +38,7 @@ public static class SettingNames
     public const string SwitchDatabase = "SWITCH_DATABASE";
     public const string NoRollback = "NO_ROLLBACK";
     public const string SkipBackup = "SKIP_BACKUP";
+    public const string RestoreDump = "RESTORE_DUMP";
     public const string Plan = "PLAN";
     public const string LockTimeout = "LOCK_TIMEOUT";
     public const string BreakLock = "BREAK_LOCK";
@@ -73,6 +74,7 @@ public static class SettingNames
         new(SwitchDatabase, "Confirm that this Deploy changes which database an existing installation's MLflow serves; the other one is kept (true/false; --switch-database alone means true).", SettingParser.Flag, SettingDefault.Value("false")),
         new(NoRollback, "Keep a failed MLflow rollout for debugging instead of putting its last ready template back (true/false).", SettingParser.Flag, SettingDefault.Value("false")),
         new(SkipBackup, "Migrate the database schema without taking a backup first (Cloud SQL backup run, or pg_dump to the volume mlflow-backups); there is no way back from a migration without one (true/false; --skip-backup alone means true).", SettingParser.Flag, SettingDefault.Value("false")),
+        new(RestoreDump, "Restore (in-cluster path): the dump on the volume mlflow-backups that replaces the database, as Apply named it when it took the backup.", SettingRules.DumpFile),
         new(Plan, "Read state and print every change, change nothing (true/false; --plan alone means true).", SettingParser.Flag, SettingDefault.Value("false")),
         new(LockTimeout, "How long a deploy waits for another deploy's lock on the namespace before failing with exit code 3 (e.g. 30s, 0s).", SettingParser.Duration(TimeSpan.Zero, TimeSpan.FromHours(1)), SettingDefault.Value("30s")),
         new(BreakLock, $"Take over a deploy lock whose holder stopped renewing it {(int)DeployLock.StaleAfter.TotalSeconds}s ago or more (true/false; --break-lock alone means true).", SettingParser.Flag, SettingDefault.Value("false")),

@@ -53,6 +53,8 @@ public static partial class SettingRules
 
     public static SettingParser ImageTag { get; } = SettingParser.Pattern(ImageTagPattern(), "a tag has up to 128 letters, digits, '_', '.' or '-' and does not start with '.' or '-'");
 
+    public static SettingParser DumpFile { get; } = SettingParser.Pattern(DumpFilePattern(), "a dump is named as Apply printed it on the volume mlflow-backups, e.g. mlflowdb-20261130-001502-schema-7f2a7d5fae7d.dump (a file name, no folder)");
+
     public static SettingParser DatabaseUser { get; } = SettingParser.Pattern(DatabaseUserPattern(), "a database user has up to 32 lowercase letters, digits or '_' and starts with a letter or '_'");
 
     /// <summary>An absolute http(s) URL without credentials, which would otherwise be printed in the logs.</summary>
@@ -120,6 +122,9 @@ public static partial class SettingRules
 
     [GeneratedRegex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$")]
     private static partial Regex ProjectIdPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\\.dump$")]
+    private static partial Regex DumpFilePattern();
 
     [GeneratedRegex("^[A-Za-z0-9._@:/-]{1,253}$")]
     private static partial Regex KubeContextPattern();

@@ -132,9 +132,12 @@ public sealed class KubeTestEnvironment : IAsyncDisposable
     public string? SecretValue(string secret, string key) =>
         Server.Get("Secret", Namespace, secret)?["data"]?[key]?.GetValue<string>() is { } encoded ? Encoding.UTF8.GetString(Convert.FromBase64String(encoded)) : null;
 
-    /// <summary>The names of the migration Jobs in the namespace.</summary>
+    /// <summary>The names of the migration Jobs in the namespace (not the schema check's or a backup's).</summary>
     public IReadOnlyList<string> MigrationJobs() =>
-        Server.Store.List(Server.Catalog.ByKind("Job"), Namespace).Select(job => job["metadata"]!["name"]!.GetValue<string>()).ToList();
+        Server.Store.List(Server.Catalog.ByKind("Job"), Namespace)
+            .Where(job => job["metadata"]?["labels"]?["app.kubernetes.io/component"]?.GetValue<string>() == "migration")
+            .Select(job => job["metadata"]!["name"]!.GetValue<string>())
+            .ToList();
 
     public async ValueTask DisposeAsync()
     {
