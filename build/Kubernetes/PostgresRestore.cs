@@ -35,7 +35,7 @@ public sealed class PostgresRestore(IKubectl kubectl, ChangeGate changes, ICakeL
             await kubectl.ApplyAsync(restore.Job(), KubectlObjects.DeployFieldManager, cancellationToken);
             await jobs.WaitForOutputAsync(restore.JobName, "restore Job", timeout, cancellationToken);
         });
-        foreach (var migration in await kubectl.NamesAsync(new ProcessArgumentBuilder().Append("get").Append("jobs.batch").AppendSwitchQuoted("--selector", "=", MigrationJob.ComponentSelector), cancellationToken))
+        foreach (var migration in (await kubectl.ListAsync("jobs.batch", MigrationJob.ComponentSelector, cancellationToken)).Select(job => $"job.batch/{job["metadata"]!["name"]!.GetValue<string>()}"))
         {
             await changes.MakeAsync(
                 $"delete {migration}: the next Apply checks the restored schema against its image again",

@@ -24,6 +24,6 @@ public sealed class RestoreTask : AsyncFrostingTask<BuildContext>
             ]);
         }
 
-        return context.Kubernetes.Restore.RestoreAsync(context.Settings.RestoreDump!, CloudSqlTarget.DatabaseName, context.Settings.WaitTimeout);
+        return context.Kubernetes.Restore.RestoreAsync(context.Settings.RestoreDump!, CloudSqlTarget.DatabaseName, context.Settings.WaitTimeout, context.Cancellation);
     }
 }

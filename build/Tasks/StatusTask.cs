@@ -18,15 +18,15 @@ public sealed class StatusTask : AsyncFrostingTask<BuildContext>
     public override async Task RunAsync(BuildContext context)
     {
         var (topology, kubernetes) = (context.Topology, context.Kubernetes);
-        var rendered = await context.Renderer.RenderAsync(context.DeployedImage = await context.ImageResolver.ResolvePushedAsync());
-        var recorded = await kubernetes.Migrations.LastRecordedAsync();
+        var rendered = await context.Renderer.RenderAsync(context.DeployedImage = await context.ImageResolver.ResolvePushedAsync(context.Cancellation));
+        var recorded = await kubernetes.Migrations.LastRecordedAsync(context.Cancellation);
         List<StatusRow> rows =
         [
-            .. await kubernetes.Drift.CompareAsync(rendered.Manifest, topology.ServiceAccounts, CancellationToken.None),
-            .. await context.Google.Drift.CompareAsync(topology.ServiceAccounts, topology.Namespace, topology.CloudSql, CancellationToken.None),
+            .. await kubernetes.Drift.CompareAsync(rendered.Manifest, topology.ServiceAccounts, context.Cancellation),
+            .. await context.Google.Drift.CompareAsync(topology.ServiceAccounts, topology.Namespace, topology.CloudSql, context.Cancellation),
             StatusRow.Fact("database schema (MLflow)", recorded == null ? "no completed migration Job" : $"{SchemaState.Describe(recorded.After)} after {recorded.Job}"),
-            StatusRow.Fact("last backup", await context.DatabaseBackup.LastAsync(CancellationToken.None) ?? "none"),
-            StatusRow.Fact("deploy lock", await kubernetes.Lock.DescribeHolderAsync(CancellationToken.None)),
+            StatusRow.Fact("last backup", await context.DatabaseBackup.LastAsync(context.Cancellation) ?? "none"),
+            StatusRow.Fact("deploy lock", await kubernetes.Lock.DescribeHolderAsync(context.Cancellation)),
         ];
         var report = context.StatusReport = new StatusReport(rows);
         foreach (var line in report.TableLines())
