@@ -74,6 +74,9 @@ public sealed class BuildContext : FrostingContext, IDisposable
 
     public ImageResolver ImageResolver => _imageResolver.Value;
 
+    /// <summary>Pins the third-party images to digests in their registry (or IMAGE_MIRROR), with the MLflow image's registry client.</summary>
+    public ImagePinner ImagePinner => field ??= new ImagePinner(_registry.Value, Settings.ImageMirror, Log);
+
     public ManifestRenderer Renderer => field ??= new ManifestRenderer(Settings, Topology, new KubectlKustomize(FileSystem, Environment, ProcessRunner, Tools), Log, Environment.WorkingDirectory);
 
     /// <summary>How this path's database is backed up: Cloud SQL backup runs, or pg_dumps of the in-cluster PostgreSQL.</summary>
@@ -89,6 +92,9 @@ public sealed class BuildContext : FrostingContext, IDisposable
 
     /// <summary>The image pinned by digest, once a step has pushed or resolved it; for the closing summary only.</summary>
     public ImageReference? DeployedImage { get; set; }
+
+    /// <summary>The third-party images Apply pinned by digest; for the closing summary only.</summary>
+    public IReadOnlyList<PinnedImage> PinnedImages { get; set; } = [];
 
     /// <summary>The manifest Apply rendered in this run; Prune renders it again when it runs alone.</summary>
     public RenderedDeployment? Rendered { get; set; }

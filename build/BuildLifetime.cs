@@ -82,6 +82,11 @@ public sealed class BuildLifetime : AsyncFrostingLifetime<BuildContext>
             return;
         }
 
+        foreach (var pinned in context.PinnedImages)
+        {
+            context.Log.Information("Image: {0}:{1} pinned as {2}", pinned.Name, pinned.Tag, pinned.Pinned);
+        }
+
         if (context.SchemaMigration is { } schema)
         {
             context.Log.Information("Database schema: {0}", schema);

@@ -49,6 +49,7 @@ public static class ActionsReport
             .AppendLine($"| database path | `{settings.Database.ToSettingValue()}` |")
             .AppendLine($"| namespace | `{settings.Namespace}` (context `{settings.KubeContext ?? "not set"}`) |")
             .AppendLine($"| image | {(context.DeployedImage is { } image ? $"`{image.Pinned}`" : "not resolved in this step")} |")
+            .AppendLine($"| other images | {(context.PinnedImages.Count == 0 ? "not pinned in this step" : string.Join("<br>", context.PinnedImages.Select(pinned => $"`{pinned.Name}:{pinned.Tag}` → `{pinned.Pinned}`")))} |")
             .AppendLine($"| database schema | {(context.SchemaMigration is { } schema ? $"`{schema.Before ?? "unknown"}` → `{schema.After ?? "unknown"}` (Job `{schema.Job}`)" : "not checked in this step")} |")
             .AppendLine($"| backup before migration | {(context.Backup.Taken is { } backup ? $"`{backup.Id}` (to go back: {backup.RestoreCommand})" : context.Backup.Skipped ? $"**{MigrationBackup.SkippedWarning}**" : "none needed in this step")} |")
             .AppendLine($"| changes | {(changes.Count == 0 ? "none: everything was already in place" : $"{changes.Count}{(context.Changes.IsPlan ? " (plan only, none made)" : string.Empty)}")} |")

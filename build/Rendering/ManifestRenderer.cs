@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Cake.Core.Diagnostics;
 using Cake.Core.IO;
 using MlflowGke.Build.Image;
@@ -10,7 +11,7 @@ namespace MlflowGke.Build.Rendering;
 /// committed overlay as its resource (see <see cref="GeneratedKustomization"/>), and builds it with kubectl kustomize.
 /// Writes local files only.
 /// </summary>
-public sealed class ManifestRenderer
+public sealed partial class ManifestRenderer
 {
     private readonly DeploySettings _settings;
     private readonly Topology _topology;
@@ -35,9 +36,40 @@ public sealed class ManifestRenderer
     /// Writes OUTPUT_ROOT/PATH/kustomization.yaml and the rendered OUTPUT_ROOT/PATH/manifest.yaml. The output names the
     /// migration Job (see <see cref="MigrationJobName"/>); the kustomization written then renames the Job, and the manifest
     /// is that output with the Job renamed, as kustomize would render it again (one kubectl start instead of two).
-    /// <paramref name="backendStoreRevision"/> goes on the server's pod template when known (Apply knows it, Render does not).
+    /// <paramref name="backendStoreRevision"/> goes on the server's pod template when known (Apply knows it, Render does not);
+    /// <paramref name="thirdPartyImages"/> pin the other images (Apply pins them, Render keeps their tags).
     /// </summary>
-    public async Task<RenderedDeployment> RenderAsync(ImageReference image, string? backendStoreRevision = null)
+    public async Task<RenderedDeployment> RenderAsync(ImageReference image, string? backendStoreRevision = null, IReadOnlyList<PinnedImage>? thirdPartyImages = null)
+    {
+        var (folder, relativeMlflowFolder) = PrepareFolder();
+        var kustomization = folder.CombineWithFilePath("kustomization.yaml").FullPath;
+        await File.WriteAllTextAsync(kustomization, GeneratedKustomization.For(_settings, _topology, image, relativeMlflowFolder, backendStoreRevision: backendStoreRevision, thirdPartyImages: thirdPartyImages));
+        var output = _kustomize.Build(folder);
+        var migrationJob = MigrationJobName.For(output.Manifest, _topology.DatabaseTarget);
+        foreach (var warning in output.Warnings)
+        {
+            _log.Warning("kustomize: {0}", warning);
+        }
+
+        await File.WriteAllTextAsync(kustomization, GeneratedKustomization.For(_settings, _topology, image, relativeMlflowFolder, migrationJob, backendStoreRevision, thirdPartyImages));
+        var manifest = folder.CombineWithFilePath("manifest.yaml");
+        await File.WriteAllTextAsync(manifest.FullPath, MigrationJobName.Renamed(output.Manifest, migrationJob));
+        return new RenderedDeployment(manifest, migrationJob);
+    }
+
+    /// <summary>The container images the manifest for <paramref name="image"/> runs besides MLflow's, as the manifests name them.</summary>
+    public async Task<IReadOnlyList<string>> ThirdPartyImagesAsync(ImageReference image)
+    {
+        var (folder, relativeMlflowFolder) = PrepareFolder();
+        await File.WriteAllTextAsync(folder.CombineWithFilePath("kustomization.yaml").FullPath, GeneratedKustomization.For(_settings, _topology, image, relativeMlflowFolder));
+        return ContainerImages(_kustomize.Build(folder).Manifest).Where(name => name != image.Pinned && name != image.Tagged).Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Every container's image in a rendered manifest (kustomize writes one "image: NAME" line per container).</summary>
+    public static IEnumerable<string> ContainerImages(string manifest) =>
+        ImageLine().Matches(manifest).Select(match => match.Groups[1].Value.Trim('"', '\''));
+
+    private (DirectoryPath Folder, string RelativeMlflowFolder) PrepareFolder()
     {
         var mlflowFolder = _repositoryRoot.Combine("deployment/mlflow");
         var overlay = mlflowFolder.Combine(_topology.Overlay);
@@ -48,21 +80,11 @@ public sealed class ManifestRenderer
 
         var folder = OutputRoot.MakeAbsolute(_repositoryRoot).Combine(_topology.Database.ToSettingValue());
         Directory.CreateDirectory(folder.FullPath);
-        var relativeMlflowFolder = System.IO.Path.GetRelativePath(folder.FullPath, mlflowFolder.FullPath).Replace('\\', '/');
-        var kustomization = folder.CombineWithFilePath("kustomization.yaml").FullPath;
-        await File.WriteAllTextAsync(kustomization, GeneratedKustomization.For(_settings, _topology, image, relativeMlflowFolder, backendStoreRevision: backendStoreRevision));
-        var output = _kustomize.Build(folder);
-        var migrationJob = MigrationJobName.For(output.Manifest, _topology.DatabaseTarget);
-        foreach (var warning in output.Warnings)
-        {
-            _log.Warning("kustomize: {0}", warning);
-        }
-
-        await File.WriteAllTextAsync(kustomization, GeneratedKustomization.For(_settings, _topology, image, relativeMlflowFolder, migrationJob, backendStoreRevision));
-        var manifest = folder.CombineWithFilePath("manifest.yaml");
-        await File.WriteAllTextAsync(manifest.FullPath, MigrationJobName.Renamed(output.Manifest, migrationJob));
-        return new RenderedDeployment(manifest, migrationJob);
+        return (folder, System.IO.Path.GetRelativePath(folder.FullPath, mlflowFolder.FullPath).Replace('\\', '/'));
     }
+
+    [GeneratedRegex(@"^\s*(?:- )?image: (\S+)\s*$", RegexOptions.Multiline)]
+    private static partial Regex ImageLine();
 }
 
 /// <summary>The rendered manifest file and the name it gives the migration Job.</summary>

@@ -13,7 +13,7 @@ namespace MlflowGke.Build.Tests.EndToEnd;
 /// <summary>
 /// Everything Deploy reaches, composed from the existing doubles: the fake kube-apiserver (kubeconfig with the
 /// GKE context and "other-cluster", private HOME), the fake Google APIs seeded by <see cref="GoogleTestSetup"/>,
-/// a real registry, and a busybox build context that the real docker daemon builds.
+/// a real registry (also the IMAGE_MIRROR holding the third-party images), and a busybox build context that the real docker daemon builds.
 /// </summary>
 public sealed class DeployEnvironment : IAsyncDisposable
 {
@@ -56,6 +56,7 @@ public sealed class DeployEnvironment : IAsyncDisposable
         DockerRequirement.Check();
         KubectlAvailability.Require();
         var registry = await LocalRegistry.StartAsync();
+        await ThirdPartyImages.MirrorAsync(registry);
         return new DeployEnvironment(await FakeKubeApiServer.StartAsync(), await GoogleTestSetup.StartFakeAsync(), registry);
     }
 
@@ -70,6 +71,7 @@ public sealed class DeployEnvironment : IAsyncDisposable
         build.Environment["WAIT_TIMEOUT"] = "30s";
         build.Environment["IMAGE_REPOSITORY"] = Repository;
         build.Environment["IMAGE_CONTEXT"] = Image.Path;
+        build.Environment["IMAGE_MIRROR"] = Registry.Host;
         return build;
     }
 

@@ -45,10 +45,13 @@ public sealed class KubeTestEnvironment : IAsyncDisposable
 
     public FakeKubeApiServer Server { get; }
 
-    /// <summary>A real registry holding the image Apply pins (pushed without a docker daemon).</summary>
+    /// <summary>A real registry holding the image Apply pins and, as IMAGE_MIRROR, the third-party images (pushed without a docker daemon).</summary>
     public LocalRegistry Registry { get; }
 
     public string ImageDigest { get; }
+
+    /// <summary>Each third-party image the manifests name, with the digest the mirror serves for it.</summary>
+    public IReadOnlyDictionary<string, string> MirroredImages { get; private init; } = new Dictionary<string, string>();
 
     public string Kubeconfig { get; }
 
@@ -57,7 +60,8 @@ public sealed class KubeTestEnvironment : IAsyncDisposable
         RequireKubectl();
         var registry = await LocalRegistry.StartAsync();
         var digest = await registry.PushSyntheticImageAsync(ImageName, ImageTag);
-        return new KubeTestEnvironment(await FakeKubeApiServer.StartAsync(), registry, digest, currentContext);
+        var mirrored = await ThirdPartyImages.MirrorAsync(registry);
+        return new KubeTestEnvironment(await FakeKubeApiServer.StartAsync(), registry, digest, currentContext) { MirroredImages = mirrored };
     }
 
     /// <summary>The build, with settings for this cluster on <paramref name="database"/> ("in-cluster" or "cloud-sql").</summary>
@@ -76,6 +80,7 @@ public sealed class KubeTestEnvironment : IAsyncDisposable
         build.Environment["BUCKET_NAME_MLFLOW"] = "test-mlflow-artifacts";
         build.Environment["IMAGE_REPOSITORY"] = $"{Registry.Host}/{ImageName}";
         build.Environment["IMAGE_TAG"] = imageTag;
+        build.Environment["IMAGE_MIRROR"] = Registry.Host;
         if (database == "cloud-sql")
         {
             build.Environment["CLOUDSQL_INSTANCE_NAME"] = "mlflow-db";

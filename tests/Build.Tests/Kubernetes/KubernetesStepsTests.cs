@@ -37,6 +37,41 @@ public sealed class KubernetesStepsTests
         Assert.That(cluster.MigrationJobs(), Has.Count.EqualTo(1), "the completed Job is kept, so the next Deploy finds it");
     }
 
+    [TestCase("in-cluster")]
+    [TestCase("cloud-sql")]
+    public async Task After_Apply_every_container_image_is_pinned_by_digest_and_third_party_images_by_the_mirrors_digest(string database)
+    {
+        await using var cluster = await KubeTestEnvironment.StartAsync();
+
+        var run = await cluster.Build(database).RunAsync(KubeTestEnvironment.ThroughApply);
+
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        var images = new[] { "Deployment", "StatefulSet", "Job" }
+            .SelectMany(kind => cluster.Server.Store.List(cluster.Server.Catalog.ByKind(kind), Ns))
+            .SelectMany(workload => workload["spec"]!["template"]!["spec"]!["containers"]!.AsArray().Concat(workload["spec"]!["template"]!["spec"]!["initContainers"]?.AsArray() ?? []))
+            .Select(container => container!["image"]!.GetValue<string>())
+            .ToList();
+        Assert.That(images, Has.Count.GreaterThanOrEqualTo(3));
+        Assert.That(images, Has.All.Match("^[^@]+@sha256:[0-9a-f]{64}$"), "no image by tag alone");
+        var thirdParty = images.Where(image => !image.StartsWith($"{cluster.Registry.Host}/{KubeTestEnvironment.ImageName}@", StringComparison.Ordinal)).Distinct();
+        Assert.That(thirdParty, Is.SubsetOf(cluster.MirroredImages.Select(pair => $"{cluster.Registry.Host}/{MlflowGke.Build.Docker.RegistryName.Parse(pair.Key[..pair.Key.LastIndexOf(':')]).Path}@{pair.Value}")).And.Not.Empty);
+        Assert.That(run.Output, Does.Contain("Pinned postgres:").Or.Contain("Pinned gcr.io/cloud-sql-connectors/cloud-sql-proxy:"));
+    }
+
+    [Test]
+    public async Task A_third_party_tag_the_registry_lacks_stops_Apply_with_exit_code_2_before_any_change()
+    {
+        await using var cluster = await KubeTestEnvironment.StartAsync();
+        var build = cluster.Build("in-cluster");
+        build.Environment["IMAGE_MIRROR"] = $"{cluster.Registry.Host}/empty-mirror";
+
+        var run = await build.RunAsync(KubeTestEnvironment.ThroughApply);
+
+        Assert.That(run.ExitCode, Is.EqualTo(2), run.ToString());
+        Assert.That(run.All, Does.Contain($"but the registry has no {cluster.Registry.Host}/empty-mirror/library/postgres:").And.Contain("nothing was changed"));
+        Assert.That(cluster.Server.Mutations, Is.Empty, "only the deploy lock was written");
+    }
+
     [Test]
     public async Task A_redeploy_with_nothing_to_change_starts_kubectl_at_most_five_times_and_writes_nothing()
     {
