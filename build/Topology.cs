@@ -42,11 +42,26 @@ public sealed class Topology(DeploySettings settings)
     /// <summary>The committed overlay, relative to deployment/mlflow.</summary>
     public string Overlay => OnCloudSql ? "env/gcp-cloudsql" : "env/gcp";
 
-    /// <summary>Components added to the overlay, relative to deployment/mlflow.</summary>
-    public IReadOnlyList<string> Components => OnCloudSql && settings.CloudSqlEngine == CloudSqlEngine.MySql ? ["components/cloudsql-mysql"] : [];
+    /// <summary>Components added to the overlay, relative to deployment/mlflow: MySQL on Cloud SQL, and METRICS.</summary>
+    public IReadOnlyList<string> Components =>
+    [
+        .. OnCloudSql && settings.CloudSqlEngine == CloudSqlEngine.MySql ? ["components/cloudsql-mysql"] : Array.Empty<string>(),
+        .. settings.Metrics ? ["components/metrics"] : Array.Empty<string>(),
+    ];
 
     /// <summary>What WaitReady waits for: the database side first (PostgreSQL, or the Cloud SQL proxy, never both), then MLflow.</summary>
     public IReadOnlyList<Workload> Workloads => [DatabaseWorkload, Mlflow];
+
+    /// <summary>
+    /// The workloads that run <see cref="Replicas"/> pods spread across zones, each with a PodDisruptionBudget of its name:
+    /// MLflow, and on cloud-sql the proxy its connections go through (PostgreSQL in the cluster is one pod).
+    /// </summary>
+    public IReadOnlyList<Workload> Replicated => OnCloudSql ? [MlflowServer, CloudSqlProxy] : [MlflowServer];
+
+    /// <summary>MLFLOW_REPLICAS; with one replica the PodDisruptionBudgets go, since minAvailable 1 would block every node drain.</summary>
+    public int Replicas => settings.MlflowReplicas;
+
+    public bool HasDisruptionBudgets => Replicas > 1;
 
     /// <summary>The MLflow server, the workload a failed rollout is rolled back on.</summary>
     public Workload Mlflow => MlflowServer;

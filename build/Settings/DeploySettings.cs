@@ -103,6 +103,16 @@ public sealed class DeploySettings : ISettingLookup
 
     public string Dockerfile => Required<string>(SettingNames.Dockerfile);
 
+    /// <summary>Where third-party images are resolved and pulled; null: their own registries.</summary>
+    public string? ImageMirror => Get(SettingNames.ImageMirror) as string;
+
+    public int MlflowReplicas => Required<int>(SettingNames.MlflowReplicas);
+
+    public bool Metrics => Required<bool>(SettingNames.Metrics);
+
+    /// <summary>Namespaces with this label may reach MLflow; null: only pods in its own namespace.</summary>
+    public NamespaceLabel? ClientNamespaceLabel => Get(SettingNames.ClientNamespaceLabel) as NamespaceLabel;
+
     /// <summary>The setting's valid value, given or default; null when missing or invalid.</summary>
     public object? Get(string name)
     {

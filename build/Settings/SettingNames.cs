@@ -27,6 +27,10 @@ public static class SettingNames
     public const string ImageTag = "IMAGE_TAG";
     public const string ImageContext = "IMAGE_CONTEXT";
     public const string Dockerfile = "DOCKERFILE";
+    public const string ImageMirror = "IMAGE_MIRROR";
+    public const string MlflowReplicas = "MLFLOW_REPLICAS";
+    public const string ClientNamespaceLabel = "CLIENT_NAMESPACE_LABEL";
+    public const string Metrics = "METRICS";
     public const string DatabaseUser = "DB_USER";
     public const string DatabasePassword = "DB_PASSWORD";
     public const string GoogleRetryDelay = "GOOGLE_RETRY_DELAY";
@@ -63,6 +67,10 @@ public static class SettingNames
         new(ImageTag, "Image tag.", SettingRules.ImageTag, SettingDefault.Behaviour("a digest of the image's build inputs")),
         new(ImageContext, "Docker build context of the MLflow image (inside the repository).", SettingRules.PathInRepository, SettingDefault.Value("deployment/mlflow-image")),
         new(Dockerfile, "Dockerfile of the MLflow image (inside the repository).", SettingRules.PathInRepository, SettingDefault.Template("{IMAGE_CONTEXT}/Dockerfile")),
+        new(ImageMirror, "Registry (HOST[:PORT][/PATH]) holding copies of the third-party images (PostgreSQL, the Cloud SQL proxy) under their own paths; Apply pins their tags to digests there and the pods pull from there.", SettingRules.ImageMirror, SettingDefault.Behaviour("each image's own registry (Docker Hub, gcr.io)")),
+        new(MlflowReplicas, "MLflow server pods, spread across zones (1 to 10); on cloud-sql the proxy runs as many. From 2 on, a PodDisruptionBudget keeps one serving through node drains.", SettingParser.Integer(1, 10), SettingDefault.Value("2")),
+        new(ClientNamespaceLabel, "Label KEY=VALUE of the namespaces whose pods may reach MLflow through the NetworkPolicy (e.g. mlflow-client=true).", SettingRules.NamespaceLabel, SettingDefault.Behaviour("only pods in NAMESPACE")),
+        new(Metrics, "Expose MLflow's Prometheus metrics (--expose-prometheus) and have Google Cloud Managed Service for Prometheus scrape them through a PodMonitoring (true/false).", SettingParser.Flag, SettingDefault.Value("false")),
         new(DatabaseUser, "Cloud SQL built-in user MLflow connects as; CreateDatabase creates it when absent.", SettingRules.DatabaseUser, SettingDefault.Value("mlflow")),
         new(DatabasePassword, "Password of DB_USER (any printable characters); set when CreateDatabase creates the user; Apply puts it, percent-encoded, into the URI in the cluster Secret mlflow-backend-store.", SettingParser.Secret, IsSecret: true),
         new(GoogleRetryDelay, "First delay of Google API retries (e.g. 1s, 200ms); the longer waits scale with it.", SettingParser.Duration(TimeSpan.FromMilliseconds(1), GoogleRetryOptions.LongestFirstDelay), SettingDefault.Value("1s")),

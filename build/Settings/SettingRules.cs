@@ -51,6 +51,8 @@ public static partial class SettingRules
 
     public static SettingParser ImageRepository { get; } = SettingParser.Pattern(ImageRepositoryPattern(), "an image repository looks like REGISTRY[:PORT]/PATH/NAME in lowercase, without a tag");
 
+    public static SettingParser ImageMirror { get; } = SettingParser.Pattern(ImageMirrorPattern(), "a mirror is a registry host (with a dot, or localhost), an optional :PORT and an optional /PATH in lowercase, such as europe-docker.pkg.dev/my-proj/mirror or 127.0.0.1:5000");
+
     public static SettingParser ImageTag { get; } = SettingParser.Pattern(ImageTagPattern(), "a tag has up to 128 letters, digits, '_', '.' or '-' and does not start with '.' or '-'");
 
     public static SettingParser DumpFile { get; } = SettingParser.Pattern(DumpFilePattern(), "a dump is named as Apply printed it on the volume mlflow-backups, e.g. mlflowdb-20261130-001502-schema-7f2a7d5fae7d.dump (a file name, no folder)");
@@ -77,6 +79,19 @@ public static partial class SettingRules
         return !BucketPattern().IsMatch(name) || name.StartsWith("goog", StringComparison.Ordinal) || name.Contains("google") || name.Contains("..")
             ? SettingParse.Fail("a bucket name has 3 to 63 lowercase letters, digits, '-', '_' or '.', starts and ends with a letter or digit, and neither starts with 'goog' nor contains 'google'")
             : SettingParse.Ok(name);
+    });
+
+    /// <summary>A label as a namespace selector matches it, KEY=VALUE: KEY an optional DNS-subdomain prefix and a name, VALUE a label value.</summary>
+    public static SettingParser NamespaceLabel { get; } = new((value, _) =>
+    {
+        var parts = value.Split('=', 2);
+        var key = parts[0];
+        var prefix = key.Contains('/') ? key[..key.IndexOf('/')] : null;
+        var name = key[(key.IndexOf('/') + 1)..];
+        return parts.Length == 2 && LabelNamePattern().IsMatch(name) && LabelNamePattern().IsMatch(parts[1])
+            && (prefix == null || (prefix.Length <= 253 && prefix.Split('.').All(DnsLabelPattern().IsMatch)))
+            ? SettingParse.Ok(new NamespaceLabel(key, parts[1]))
+            : SettingParse.Fail("expected one label as KEY=VALUE, such as mlflow-client=true or example.com/team=ml: KEY and VALUE up to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit, KEY optionally prefixed by a DNS name and '/'");
     });
 
     /// <summary>PROJECT:REGION:INSTANCE, or a bare instance name expanded with PROJECT_ID and REGION.</summary>
@@ -147,11 +162,17 @@ public static partial class SettingRules
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$")]
     private static partial Regex BucketPattern();
 
+    [GeneratedRegex("^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")]
+    private static partial Regex LabelNamePattern();
+
     [GeneratedRegex("^[a-z]([-a-z0-9]{0,96}[a-z0-9])?$")]
     private static partial Regex InstancePattern();
 
     [GeneratedRegex("^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")]
     private static partial Regex ImageRepositoryPattern();
+
+    [GeneratedRegex("^(?:[a-zA-Z0-9-]+(?:\\.[a-zA-Z0-9-]+)+|localhost)(?::[0-9]+)?(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")]
+    private static partial Regex ImageMirrorPattern();
 
     [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")]
     private static partial Regex ImageTagPattern();

@@ -21,6 +21,8 @@ public sealed class TopologyTests
             Assert.That(topology.Overlay, Is.EqualTo("env/gcp"));
             Assert.That(topology.Components, Is.Empty);
             Assert.That(topology.Workloads.Select(workload => workload.Resource), Is.EqualTo(new[] { "statefulset.apps/postgres", "deployment.apps/mlflow" }));
+            Assert.That(topology.Replicated.Select(workload => workload.Name), Is.EqualTo(new[] { "mlflow" }), "PostgreSQL is one pod");
+            Assert.That((topology.Replicas, topology.HasDisruptionBudgets), Is.EqualTo((2, true)), "two replicas by default");
             Assert.That(topology.ServiceAccounts.Select(pair => (pair.KubernetesServiceAccount, pair.Google.Email, pair.Google.Creation)), Is.EqualTo(new[] { ("mlflow", settings.MlflowServiceAccountEmail, (AccountCreation?)null) }));
             Assert.That(topology.CloudSql, Is.Null);
             Assert.That(topology.DatabaseLogin.Password, Is.Null, "the password is generated into the Secret");
@@ -42,8 +44,10 @@ public sealed class TopologyTests
         Assert.Multiple(() =>
         {
             Assert.That(topology.Overlay, Is.EqualTo("env/gcp-cloudsql"));
-            Assert.That(topology.Components, Is.EqualTo(new[] { "components/cloudsql-mysql" }));
+            Assert.That(topology.Components, Is.EqualTo(new[] { "components/cloudsql-mysql", "components/metrics" }), "the case sets METRICS=true");
             Assert.That(topology.Workloads.Select(workload => workload.Resource), Is.EqualTo(new[] { "deployment.apps/cloudsql-proxy", "deployment.apps/mlflow" }));
+            Assert.That(topology.Replicated.Select(workload => workload.Name), Is.EquivalentTo(new[] { "mlflow", "cloudsql-proxy" }), "the proxy runs as many replicas as MLflow");
+            Assert.That((topology.Replicas, topology.HasDisruptionBudgets), Is.EqualTo((1, false)), "the case sets MLFLOW_REPLICAS=1");
             Assert.That(proxy.Google.Email, Is.EqualTo(settings.ProxyServiceAccountEmail));
             Assert.That(proxy.Google.Creation?.AccountId, Is.EqualTo(settings.ProxyServiceAccountId), "the suite creates the proxy's Google account");
             Assert.That(proxy.ProjectRoles, Is.EqualTo(new[] { "roles/cloudsql.client" }));

@@ -54,7 +54,7 @@ public sealed class CommittedOverlayTests
     }
 
     [TestCase("readOnlyRootFilesystem: true", "readOnlyRootFileSystem: true")]
-    [TestCase("  replicas: 1\n", "  replicas: 1\n  podManagementPolicy: Parallel\n")]
+    [TestCase("  replicas: 2\n", "  replicas: 2\n  podManagementPolicy: Parallel\n")]
     [TestCase("- containerPort: 5000\n", "- containerPort: 5000\n          hostPrt: 5000\n")]
     public void A_field_the_api_does_not_have_fails_validation(string valid, string invalid)
     {

@@ -181,6 +181,9 @@ public sealed class DeployTests
         });
     }
 
+    private static IEnumerable<string> Names(DeployEnvironment environment, string kind) =>
+        environment.Kube.Store.List(environment.Kube.Catalog.ByKind(kind), DeployEnvironment.Namespace).Select(item => item["metadata"]!["name"]!.GetValue<string>());
+
     private static async Task AssertDeployedAsync(DeployEnvironment environment, string database, BuildResult result)
     {
         var digest = await environment.PushedDigestAsync();
@@ -194,6 +197,16 @@ public sealed class DeployTests
             Assert.That(environment.Kube.Get("Secret", DeployEnvironment.Namespace, "mlflow-backend-store"), Is.Not.Null);
             Assert.That(result.Output, Does.Contain("deployment.apps/mlflow: rolled out").And.Contain("Database schema: none → bf29a5ff90ea"));
             AssertNoSecretPrinted(result);
+            Assert.That(
+                Names(environment, "NetworkPolicy"),
+                Is.EquivalentTo(new[] { "default-deny", "allow-dns", "allow-google-apis", "mlflow", "database-clients", database == "cloud-sql" ? "cloudsql-proxy" : "postgres" }),
+                "the apiserver accepted the network policies");
+            Assert.That(Names(environment, "PodDisruptionBudget"), Is.EquivalentTo(database == "cloud-sql" ? new[] { "mlflow", "cloudsql-proxy" } : ["mlflow"]));
+            Assert.That(
+                environment.Kube.Store.List(environment.Kube.Catalog.ByKind("Pod"), DeployEnvironment.Namespace).Count(pod => pod["metadata"]!["labels"]?["app"]?.GetValue<string>() == "mlflow"),
+                Is.EqualTo(2),
+                "two MLflow replicas");
+            Assert.That(environment.Kube.Get("Namespace", null, DeployEnvironment.Namespace)!["metadata"]!["labels"]!["pod-security.kubernetes.io/enforce"]!.GetValue<string>(), Is.EqualTo("restricted"));
         });
         if (database == "cloud-sql")
         {

@@ -33,12 +33,15 @@ public sealed partial class ManifestRendererTests(RenderCase renderCase)
     [Test]
     public void Renders_exactly_the_objects_of_its_path()
     {
-        string[] common = ["Namespace/" + _settings.Namespace, "ServiceAccount/mlflow", "ConfigMap/mlflow-config-HASH", "Service/mlflow", "Deployment/mlflow", "ConfigMap/mlflow-migrate-HASH", "Job/mlflow-migrate-HASH"];
+        var budgets = _settings.MlflowReplicas > 1;
+        string[] common = ["Namespace/" + _settings.Namespace, "NetworkPolicy/default-deny", "NetworkPolicy/allow-dns", "NetworkPolicy/allow-google-apis", "NetworkPolicy/mlflow", "NetworkPolicy/database-clients", "ServiceAccount/mlflow", "ConfigMap/mlflow-config-HASH", "Service/mlflow", "Deployment/mlflow", "ConfigMap/mlflow-migrate-HASH", "Job/mlflow-migrate-HASH", .. budgets ? ["PodDisruptionBudget/mlflow"] : Array.Empty<string>()];
         string[] database = IsCloudSql
-            ? ["ServiceAccount/mlflow-cloudsql-proxy", "Service/cloudsql-proxy", "Deployment/cloudsql-proxy", "NetworkPolicy/cloudsql-proxy"]
-            : ["Service/postgres", "StatefulSet/postgres", "NetworkPolicy/postgres"];
+            ? ["ServiceAccount/mlflow-cloudsql-proxy", "Service/cloudsql-proxy", "Deployment/cloudsql-proxy", "NetworkPolicy/cloudsql-proxy", .. budgets ? ["PodDisruptionBudget/cloudsql-proxy"] : Array.Empty<string>()]
+            : ["ServiceAccount/postgres", "Service/postgres", "StatefulSet/postgres", "NetworkPolicy/postgres"];
 
-        Assert.That(_manifest.KindsAndNames, Is.EquivalentTo(common.Concat(database)));
+        string[] metrics = _settings.Metrics ? ["PodMonitoring/mlflow", "NetworkPolicy/mlflow-metrics"] : [];
+
+        Assert.That(_manifest.KindsAndNames, Is.EquivalentTo(common.Concat(database).Concat(metrics)));
     }
 
     [Test]
@@ -157,21 +160,110 @@ public sealed partial class ManifestRendererTests(RenderCase renderCase)
     }
 
     [Test]
-    public void Network_policies_let_only_mlflow_and_its_migration_reach_the_database_port()
+    public void Every_pod_template_passes_the_restricted_pod_security_standard()
     {
-        var policy = _manifest.All<V1NetworkPolicy>().Single();
-        var database = _manifest.Workload(IsCloudSql ? "cloudsql-proxy" : "postgres");
-        var selected = _manifest.Workloads.Where(workload => Matches(policy.Spec.PodSelector, workload.PodLabels)).Select(workload => workload.Name);
-        var databasePort = database.Template.Spec.Containers[0].Ports.Single(port => port.Name is "db" or "postgres").ContainerPort;
+        // The schema check Job is the migration Job renamed, with --check added to its arguments (SchemaCheck): the same pod.
+        var violations = _manifest.Workloads.SelectMany(workload => RestrictedPodSecurity.Violations($"{workload.Kind}/{workload.Name}", workload.Template.Spec));
 
-        Assert.That(selected, Is.EqualTo(new[] { database.Name }), "the policy selects the database pods only");
-        Assert.That(policy.Spec.PolicyTypes, Is.EqualTo(new[] { "Ingress" }));
-        var rule = policy.Spec.Ingress.Single();
-        Assert.That(rule.FromProperty.Select(from => from.NamespaceSelector), Has.All.Null, "no other namespace is admitted");
-        var admitted = _manifest.Workloads.Where(workload => rule.FromProperty.Any(from => Matches(from.PodSelector, workload.PodLabels))).Select(workload => workload.Name);
-        Assert.That(admitted, Is.EquivalentTo(new[] { "mlflow", _manifest.MigrationJob.Metadata.Name }), "the server and its migration Job");
-        Assert.That(rule.Ports.Select(port => (port.Protocol, port.Port.Value)), Is.EqualTo(new[] { ("TCP", databasePort.ToString(System.Globalization.CultureInfo.InvariantCulture)) }));
-        Assert.That(policy.Metadata.NamespaceProperty, Is.EqualTo(_settings.Namespace));
+        Assert.That(_manifest.Workloads, Has.Count.EqualTo(3), "the server, the database side and the migration Job are checked");
+        Assert.That(violations, Is.Empty);
+    }
+
+    [Test]
+    public void The_namespace_enforces_audits_and_warns_at_the_restricted_level()
+    {
+        var labels = _manifest.All<V1Namespace>().Single().Metadata.Labels;
+
+        Assert.That(
+            new[] { "enforce", "audit", "warn" }.Select(mode => labels[$"pod-security.kubernetes.io/{mode}"]),
+            Is.EqualTo(new[] { "restricted", "restricted", "restricted" }));
+    }
+
+    [Test]
+    public void The_server_and_the_proxy_run_the_set_replicas_spread_across_zones_with_a_disruption_budget_from_two_on()
+    {
+        var replicated = IsCloudSql ? new[] { "mlflow", "cloudsql-proxy" } : ["mlflow"];
+        var budgets = _manifest.All<V1PodDisruptionBudget>().ToList();
+
+        foreach (var deployment in _manifest.All<V1Deployment>())
+        {
+            var spread = deployment.Spec.Template.Spec.TopologySpreadConstraints.Single();
+            Assert.That(deployment.Spec.Replicas, Is.EqualTo(_settings.MlflowReplicas), deployment.Metadata.Name);
+            Assert.That((spread.TopologyKey, spread.WhenUnsatisfiable, spread.MaxSkew), Is.EqualTo(("topology.kubernetes.io/zone", "ScheduleAnyway", 1)), deployment.Metadata.Name);
+            Assert.That(spread.LabelSelector.MatchLabels, Is.EqualTo(deployment.Spec.Selector.MatchLabels), $"{deployment.Metadata.Name}: spreads its own pods");
+        }
+
+        Assert.That(_manifest.All<V1Deployment>().Select(deployment => deployment.Metadata.Name), Is.EquivalentTo(replicated));
+        Assert.That(budgets.Select(budget => budget.Metadata.Name), Is.EquivalentTo(_settings.MlflowReplicas > 1 ? replicated : []));
+        foreach (var budget in budgets)
+        {
+            Assert.That(budget.Spec.MinAvailable.Value, Is.EqualTo("1"), budget.Metadata.Name);
+            Assert.That(budget.Spec.Selector.MatchLabels, Is.EqualTo(_manifest.All<V1Deployment>().Single(deployment => deployment.Metadata.Name == budget.Metadata.Name).Spec.Selector.MatchLabels), budget.Metadata.Name);
+        }
+    }
+
+    [Test]
+    public void The_namespace_denies_every_connection_that_a_policy_does_not_allow()
+    {
+        var denyAll = _manifest.Single<V1NetworkPolicy>("default-deny").Spec;
+
+        Assert.That(denyAll.PodSelector.MatchLabels, Is.Null.Or.Empty, "selects every pod");
+        Assert.That(denyAll.PodSelector.MatchExpressions, Is.Null.Or.Empty, "selects every pod");
+        Assert.That(denyAll.PolicyTypes, Is.EquivalentTo(new[] { "Ingress", "Egress" }));
+        Assert.That(denyAll.Ingress, Is.Null.Or.Empty, "admits nothing");
+        Assert.That(denyAll.Egress, Is.Null.Or.Empty, "lets nothing out");
+        Assert.That(_manifest.All<V1NetworkPolicy>().Select(policy => policy.Metadata.NamespaceProperty), Has.All.EqualTo(_settings.Namespace));
+    }
+
+    [Test]
+    public void Each_pod_opens_connections_only_to_what_it_needs()
+    {
+        var policies = new NetworkPolicies(_manifest);
+        var database = Database;
+        var databaseConnection = $"pods:{database.Name} TCP/{DatabasePort}";
+        var google = new[] { "cidr:169.254.169.254/32 TCP/80", "cidr:169.254.169.252/32 TCP/988", "any TCP/443" };
+        var migration = _manifest.MigrationJob.Metadata.Name;
+
+        Assert.That(policies.Egress(_manifest.Workload("mlflow")), Is.EquivalentTo(Dns.Concat(google).Append(databaseConnection)), "MLflow");
+        Assert.That(policies.Egress(_manifest.Workload(migration)), Is.EquivalentTo(Dns.Append(databaseConnection)), "the migration Job");
+        Assert.That(policies.Egress(database), Is.EquivalentTo(IsCloudSql ? Dns.Concat(google).Append("any TCP/3307") : Dns), database.Name);
+    }
+
+    [Test]
+    public void Only_mlflow_and_its_migration_reach_the_database_port()
+    {
+        var ingress = new NetworkPolicies(_manifest).Ingress(Database);
+
+        Assert.That(ingress, Is.EquivalentTo(new[] { $"pods:mlflow TCP/{DatabasePort}", $"pods:{_manifest.MigrationJob.Metadata.Name} TCP/{DatabasePort}" }));
+    }
+
+    [Test]
+    public void Mlflow_accepts_connections_from_its_namespace_and_from_namespaces_with_the_client_label()
+    {
+        var client = _settings.ClientNamespaceLabel is { } label ? new[] { $"namespace:{label} TCP/5000" } : [];
+        var collectors = _settings.Metrics ? new[] { "namespace:kubernetes.io/metadata.name In (gmp-system,gke-gmp-system) TCP/5000" } : [];
+
+        var ingress = new NetworkPolicies(_manifest).Ingress(_manifest.Workload("mlflow"));
+
+        Assert.That(ingress, Is.EquivalentTo(client.Concat(collectors).Append("pods:* TCP/5000")));
+    }
+
+    [Test]
+    public void With_metrics_mlflow_serves_prometheus_metrics_that_a_pod_monitoring_scrapes_on_its_http_port()
+    {
+        var mlflow = _manifest.Workload("mlflow").Template.Spec.Containers[0];
+        var monitors = _manifest.All<PodMonitoring>().ToList();
+
+        Assert.That(mlflow.Args.SkipWhile(argument => argument != "--expose-prometheus").Take(2), Is.EqualTo(_settings.Metrics ? new[] { "--expose-prometheus", "/tmp/prometheus-metrics" } : []));
+        Assert.That(monitors.Select(monitor => monitor.Metadata.Name), Is.EqualTo(_settings.Metrics ? new[] { "mlflow" } : []));
+        foreach (var monitor in monitors)
+        {
+            Assert.That(_manifest.Workloads.Where(workload => NetworkPolicies.Matches(monitor.Spec.Selector, workload.PodLabels)).Select(workload => workload.Name), Is.EqualTo(new[] { "mlflow" }));
+            Assert.That(monitor.Spec.Endpoints.Select(endpoint => (endpoint.Port, endpoint.Path)), Is.EqualTo(new[] { ("http", "/metrics") }));
+            Assert.That(mlflow.Ports.Select(port => port.Name), Does.Contain("http"));
+            Assert.That(monitor.Metadata.NamespaceProperty, Is.EqualTo(_settings.Namespace));
+            Assert.That(mlflow.VolumeMounts.Select(mount => mount.MountPath), Does.Contain("/tmp"), "the metrics folder is on a writable volume");
+        }
     }
 
     [Test]
@@ -288,13 +380,19 @@ public sealed partial class ManifestRendererTests(RenderCase renderCase)
         var expected = new Topology(_settings).ServiceAccounts.Select(pair => pair.KubernetesServiceAccount);
 
         var accounts = _manifest.All<V1ServiceAccount>().ToList();
-        Assert.That(accounts.Select(account => account.Metadata.Name), Is.EquivalentTo(expected));
+        Assert.That(accounts.Select(account => account.Metadata.Name), Is.EquivalentTo(IsCloudSql ? expected : expected.Append("postgres")));
         Assert.That(accounts.Where(account => account.Metadata.Annotations?.ContainsKey(Topology.WorkloadIdentityAnnotation) == true), Is.Empty);
         Assert.That(_manifest.Workload("mlflow").Template.Spec.ServiceAccountName, Is.EqualTo("mlflow"));
-        if (IsCloudSql)
-        {
-            Assert.That(_manifest.Workload("cloudsql-proxy").Template.Spec.ServiceAccountName, Is.EqualTo("mlflow-cloudsql-proxy"));
-        }
+        Assert.That(
+            _manifest.Workload(IsCloudSql ? "cloudsql-proxy" : "postgres").Template.Spec.ServiceAccountName,
+            Is.EqualTo(IsCloudSql ? "mlflow-cloudsql-proxy" : "postgres"),
+            "the database side runs under its own account");
+    }
+
+    [Test]
+    public void No_service_account_mounts_an_api_token()
+    {
+        Assert.That(_manifest.All<V1ServiceAccount>().Select(account => account.AutomountServiceAccountToken), Has.All.False);
     }
 
     [Test]
@@ -309,8 +407,15 @@ public sealed partial class ManifestRendererTests(RenderCase renderCase)
         Assert.That(allowedHosts.Where(host => host.StartsWith("mlflow.", StringComparison.Ordinal)), Has.All.StartWith($"mlflow.{ns}"));
     }
 
-    private static bool Matches(V1LabelSelector selector, IDictionary<string, string> labels) =>
-        selector.MatchExpressions == null && selector.MatchLabels.All(pair => labels.TryGetValue(pair.Key, out var value) && value == pair.Value);
+    private static readonly string[] Dns =
+    [
+        "namespace:kubernetes.io/metadata.name=kube-system pods:k8s-app=kube-dns UDP/53", "namespace:kubernetes.io/metadata.name=kube-system pods:k8s-app=kube-dns TCP/53",
+        "cidr:169.254.169.254/32 UDP/53", "cidr:169.254.169.254/32 TCP/53",
+    ];
+
+    private Deployment.Workload Database => _manifest.Workload(IsCloudSql ? "cloudsql-proxy" : "postgres");
+
+    private int DatabasePort => Database.Template.Spec.Containers[0].Ports.Single(port => port.Name is "db" or "postgres").ContainerPort;
 
     [GeneratedRegex(@"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")]
     private static partial Regex VariableReference();

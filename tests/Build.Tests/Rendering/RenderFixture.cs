@@ -27,27 +27,29 @@ public sealed record RenderCase(string Name, IReadOnlyDictionary<string, string>
         new ImageReference("europe-west1-docker.pkg.dev/my-proj/mlflow/mlflow", "3.6.0-abc123"));
 
     public static readonly RenderCase InClusterOtherNamespace = new(
-        "in-cluster, namespace team-a, digest",
-        new Dictionary<string, string>(InCluster.Values) { [SettingNames.Namespace] = "team-a", [SettingNames.BucketNameMlflow] = "gs://team-a-bucket/" },
+        "in-cluster, namespace team-a, digest, client namespaces",
+        new Dictionary<string, string>(InCluster.Values) { [SettingNames.Namespace] = "team-a", [SettingNames.BucketNameMlflow] = "gs://team-a-bucket/", [SettingNames.ClientNamespaceLabel] = "example.com/mlflow-client=true" },
         new ImageReference("registry.example.com:5000/ml/mlflow", "3.6.0", Digest));
 
     public static readonly RenderCase CloudSqlPostgres = new(
-        "cloud-sql, postgres, public ip",
+        "cloud-sql, postgres, public ip, metrics",
         new Dictionary<string, string>(InCluster.Values)
         {
             [SettingNames.CloudSqlInstanceName] = "db-proj:us-central1:mlflow-db",
             [SettingNames.ResourceSuffix] = "dev",
+            [SettingNames.Metrics] = "true",
         },
         InCluster.Image);
 
     public static readonly RenderCase CloudSqlMySqlPrivate = new(
-        "cloud-sql, mysql, private ip, namespace ml-prod, digest",
+        "cloud-sql, mysql, private ip, namespace ml-prod, digest, one replica",
         new Dictionary<string, string>(CloudSqlPostgres.Values)
         {
             [SettingNames.CloudSqlInstanceName] = "mlflow-db",
             [SettingNames.CloudSqlEngine] = "mysql",
             [SettingNames.CloudSqlPrivateIp] = "true",
             [SettingNames.Namespace] = "ml-prod",
+            [SettingNames.MlflowReplicas] = "1",
         },
         InClusterOtherNamespace.Image);
 

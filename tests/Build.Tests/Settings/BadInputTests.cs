@@ -71,6 +71,12 @@ public sealed partial class BadInputTests
         yield return Argument("IMAGE_CONTEXT", "--image-context=/etc");
         yield return Argument("DOCKERFILE", "--dockerfile=/etc/shadow");
         yield return Argument("DOCKERFILE", "--dockerfile=../outside/Dockerfile");
+        yield return Argument("MLFLOW_REPLICAS", "--mlflow-replicas=0");
+        yield return Argument("MLFLOW_REPLICAS", "--mlflow-replicas=two");
+        yield return Argument("CLIENT_NAMESPACE_LABEL", "--client-namespace-label=mlflow-client");
+        yield return Argument("CLIENT_NAMESPACE_LABEL", "--client-namespace-label=team=ml=x");
+        yield return Argument("CLIENT_NAMESPACE_LABEL", "--client-namespace-label=-team=ml");
+        yield return Argument("CLIENT_NAMESPACE_LABEL", "--client-namespace-label=Example_Com/team=ml");
         yield return Argument("DB_USER", "--db-user=Mlflow");
         yield return Argument("DB_USER", "--db-user=db-user");
         yield return Argument("DB_PASSWORD", "--db-password=s3cret");

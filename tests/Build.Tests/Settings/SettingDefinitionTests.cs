@@ -57,6 +57,16 @@ public sealed class SettingDefinitionTests
         Assert.That(settings.Database, Is.EqualTo(DatabasePath.CloudSql));
     }
 
+    [TestCase("mlflow-client=true", "mlflow-client", "true")]
+    [TestCase("example.com/team=ml", "example.com/team", "ml")]
+    [TestCase("kubernetes.io/metadata.name=training", "kubernetes.io/metadata.name", "training")]
+    public void A_client_namespace_label_is_read_as_key_and_value(string given, string key, string value)
+    {
+        var settings = TestSettings.Parse(new Dictionary<string, string> { [SettingNames.ClientNamespaceLabel] = given });
+
+        Assert.That(settings.ClientNamespaceLabel, Is.EqualTo(new NamespaceLabel(key, value)));
+    }
+
     [Test]
     public void A_missing_derived_setting_names_the_settings_it_is_derived_from()
     {
