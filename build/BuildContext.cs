@@ -93,7 +93,7 @@ public sealed class BuildContext : FrostingContext, IDisposable
     /// <summary>The image pinned by digest, once a step has pushed or resolved it; for the closing summary only.</summary>
     public ImageReference? DeployedImage { get; set; }
 
-    /// <summary>The third-party images Apply pinned by digest; for the closing summary only.</summary>
+    /// <summary>The third-party images pinned by digest before the first task (preflight), for Apply and the closing summary.</summary>
     public IReadOnlyList<PinnedImage> PinnedImages { get; set; } = [];
 
     /// <summary>The manifest Apply rendered in this run; Prune renders it again when it runs alone.</summary>

@@ -8,6 +8,7 @@ namespace MlflowGke.Build.Doctor;
 /// <summary>Checks that this machine has what Deploy needs; reads only.</summary>
 public sealed class DoctorChecks(ICakeContext context, DeploySettings settings)
 {
+    public const string GoogleCredentials = "Google credentials";
     private const string ExternalDiffVariable = "KUBECTL_EXTERNAL_DIFF";
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(15);
 
@@ -79,7 +80,7 @@ public sealed class DoctorChecks(ICakeContext context, DeploySettings settings)
 
     private DoctorCheck CheckApplicationDefaultCredentials()
     {
-        const string check = "Google credentials";
+        const string check = GoogleCredentials;
         const string fix = "run 'gcloud auth application-default login', or in GitHub Actions use google-github-actions/auth, or set GOOGLE_OAUTH_ACCESS_TOKEN";
         if (!string.IsNullOrEmpty(context.Environment.GetEnvironmentVariable("GOOGLE_OAUTH_ACCESS_TOKEN")))
         {

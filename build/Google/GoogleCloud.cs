@@ -15,6 +15,7 @@ public sealed class GoogleCloud : IDisposable
         Iam = new IamApi(client, endpoints.Iam);
         ResourceManager = new ResourceManagerApi(client, endpoints.ResourceManager);
         SqlAdmin = new SqlAdminApi(client, endpoints.SqlAdmin);
+        Container = new ContainerApi(client, endpoints.Container);
     }
 
     public IIamApi Iam { get; }
@@ -22,6 +23,8 @@ public sealed class GoogleCloud : IDisposable
     public IResourceManagerApi ResourceManager { get; }
 
     public ISqlAdminApi SqlAdmin { get; }
+
+    public IContainerApi Container { get; }
 
     public GoogleRetry Retry { get; }
 

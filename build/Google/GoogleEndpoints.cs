@@ -5,19 +5,21 @@ using MlflowGke.Build.Settings;
 namespace MlflowGke.Build.Google;
 
 /// <summary>
-/// Base URLs of the three REST APIs. Overridable with the variables gcloud itself reads, so a test double
+/// Base URLs of the REST APIs. Overridable with the variables gcloud itself reads, so a test double
 /// or a private endpoint works for the suite and for gcloud alike.
 /// </summary>
-public sealed record GoogleEndpoints(Uri Iam, Uri ResourceManager, Uri SqlAdmin)
+public sealed record GoogleEndpoints(Uri Iam, Uri ResourceManager, Uri SqlAdmin, Uri Container)
 {
     public const string IamOverride = "CLOUDSDK_API_ENDPOINT_OVERRIDES_IAM";
     public const string ResourceManagerOverride = "CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER";
     public const string SqlAdminOverride = "CLOUDSDK_API_ENDPOINT_OVERRIDES_SQL";
+    public const string ContainerOverride = "CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER";
 
     public static GoogleEndpoints FromEnvironment(ICakeEnvironment environment, ICakeLog log) => new(
         Read(environment, log, IamOverride, "https://iam.googleapis.com/"),
         Read(environment, log, ResourceManagerOverride, "https://cloudresourcemanager.googleapis.com/"),
-        Read(environment, log, SqlAdminOverride, "https://sqladmin.googleapis.com/"));
+        Read(environment, log, SqlAdminOverride, "https://sqladmin.googleapis.com/"),
+        Read(environment, log, ContainerOverride, "https://container.googleapis.com/"));
 
     private static Uri Read(ICakeEnvironment environment, ICakeLog log, string variable, string defaultUrl)
     {

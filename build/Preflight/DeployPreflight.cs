@@ -36,5 +36,10 @@ public static class DeployPreflight
             var digest = await context.Images.ReadRegistryAsync(cancellationToken);
             context.Log.Verbose("Preflight: the registry has {0}: {1}.", context.Images.Source.Image.Tagged, digest ?? "not yet");
         }
+
+        if (checks.Contains(PreflightCheck.ThirdPartyImages))
+        {
+            context.PinnedImages = await context.ImagePinner.PinAsync(await context.Renderer.ThirdPartyImagesAsync(), cancellationToken);
+        }
     }
 }

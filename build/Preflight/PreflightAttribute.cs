@@ -16,6 +16,9 @@ public enum PreflightCheck
 
     /// <summary>The image registry answers, and what it has for the image's content tag is read once for the image steps' criteria.</summary>
     ImageRegistry,
+
+    /// <summary>The images the manifests name by tag (PostgreSQL, the Cloud SQL proxy) are in their registry; pinned once, for Apply (<see cref="Image.ImagePinner"/>).</summary>
+    ThirdPartyImages,
 }
 
 /// <summary>Marks a task whose access <see cref="DeployPreflight"/> checks when the task is about to run; with <see cref="OnlyOn"/>, on that database path only.</summary>

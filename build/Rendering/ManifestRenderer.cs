@@ -57,12 +57,14 @@ public sealed partial class ManifestRenderer
         return new RenderedDeployment(manifest, migrationJob);
     }
 
-    /// <summary>The container images the manifest for <paramref name="image"/> runs besides MLflow's, as the manifests name them.</summary>
-    public async Task<IReadOnlyList<string>> ThirdPartyImagesAsync(ImageReference image)
+    /// <summary>The container images this path's manifest runs besides MLflow's, as the manifests name them.</summary>
+    public async Task<IReadOnlyList<string>> ThirdPartyImagesAsync()
     {
+        // MLflow's image is left at its committed name, so it is told apart without knowing the pushed one.
+        var mlflow = new ImageReference(GeneratedKustomization.ImageName, "unresolved");
         var (folder, relativeMlflowFolder) = PrepareFolder();
-        await File.WriteAllTextAsync(folder.CombineWithFilePath("kustomization.yaml").FullPath, GeneratedKustomization.For(_settings, _topology, image, relativeMlflowFolder));
-        return ContainerImages(_kustomize.Build(folder).Manifest).Where(name => name != image.Pinned && name != image.Tagged).Distinct(StringComparer.Ordinal).ToList();
+        await File.WriteAllTextAsync(folder.CombineWithFilePath("kustomization.yaml").FullPath, GeneratedKustomization.For(_settings, _topology, mlflow, relativeMlflowFolder));
+        return ContainerImages(_kustomize.Build(folder).Manifest).Where(name => name != mlflow.Tagged).Distinct(StringComparer.Ordinal).ToList();
     }
 
     /// <summary>Every container's image in a rendered manifest (kustomize writes one "image: NAME" line per container).</summary>

@@ -12,6 +12,7 @@ namespace MlflowGke.Build.Tasks;
 [RequiresSettings(SettingNames.DatabasePassword, OnlyOn = [DatabasePath.CloudSql], OnlyWhen = $"{SettingNames.CloudSqlAuth}=password")]
 [Preflight(PreflightCheck.KubeContext)]
 [Preflight(PreflightCheck.DatabaseSwitch)]
+[Preflight(PreflightCheck.ThirdPartyImages)]
 [HoldsDeployLock]
 public sealed class ApplyTask : AsyncFrostingTask<BuildContext>
 {
@@ -19,10 +20,9 @@ public sealed class ApplyTask : AsyncFrostingTask<BuildContext>
     {
         var (settings, topology, kubernetes) = (context.Settings, context.Topology, context.Kubernetes);
         var image = context.DeployedImage = await context.ImageResolver.ResolvePushedAsync(context.Cancellation);
-        var thirdParty = context.PinnedImages = await context.ImagePinner.PinAsync(await context.Renderer.ThirdPartyImagesAsync(image), context.Cancellation);
         var namespaceExists = await kubernetes.Annotator.EnsureNamespaceAsync(context.Cancellation);
         var backendStoreRevision = await kubernetes.Credentials.EnsureAsync(topology.DatabaseTarget, topology.DatabaseLogin, context.Cancellation);
-        var rendered = context.Rendered = await context.Renderer.RenderAsync(image, backendStoreRevision, thirdParty);
+        var rendered = context.Rendered = await context.Renderer.RenderAsync(image, backendStoreRevision, context.PinnedImages);
         context.SchemaMigration = await kubernetes.Deployer.ApplyAsync(rendered, namespaceExists, settings.WaitTimeout, context.Backup, context.Cancellation);
     }
 }

@@ -5,12 +5,14 @@ using MlflowGke.Build.Doctor;
 namespace MlflowGke.Build.Tasks;
 
 [TaskName("Doctor")]
-[TaskDescription("Checks this machine: dotnet, docker, kubectl, diff, the kube context and Google credentials.")]
-public sealed class DoctorTask : FrostingTask<BuildContext>
+[TaskDescription("Checks this machine: dotnet, docker, kubectl, diff, the kube context and Google credentials; and whether the cluster enforces NetworkPolicy.")]
+public sealed class DoctorTask : AsyncFrostingTask<BuildContext>
 {
-    public override void Run(BuildContext context)
+    public override async Task RunAsync(BuildContext context)
     {
-        var checks = new DoctorChecks(context, context.Settings).Run();
+        var local = new DoctorChecks(context, context.Settings).Run();
+        var haveCredentials = local.Any(check => check is { Name: DoctorChecks.GoogleCredentials, Passed: true });
+        IReadOnlyList<DoctorCheck> checks = [.. local, await NetworkPolicyCheck.RunAsync(context.Settings, haveCredentials, () => context.Google.Api.Container)];
         var width = checks.Max(check => check.Name.Length);
         foreach (var check in checks)
         {

@@ -56,6 +56,7 @@ public static class GoogleTestSetup
         process.Environment[GoogleEndpoints.IamOverride] = fake.Uri.ToString();
         process.Environment[GoogleEndpoints.ResourceManagerOverride] = fake.Uri.ToString();
         process.Environment[GoogleEndpoints.SqlAdminOverride] = fake.Uri.ToString();
+        process.Environment[GoogleEndpoints.ContainerOverride] = fake.Uri.ToString();
         return process;
     }
 
@@ -68,7 +69,7 @@ public static class GoogleTestSetup
 
     /// <summary>The suite's clients, in this process, pointed at <paramref name="fake"/>.</summary>
     public static GoogleCloud Clients(FakeGoogleCloud fake, string token = FakeGoogleCloud.AccessToken, int firstDelayMilliseconds = 5) =>
-        new(new GoogleEndpoints(fake.Uri, fake.Uri, fake.Uri), GoogleAccessToken.Static(token), new GoogleRetryOptions(TimeSpan.FromMilliseconds(firstDelayMilliseconds)));
+        new(new GoogleEndpoints(fake.Uri, fake.Uri, fake.Uri, fake.Uri), GoogleAccessToken.Static(token), new GoogleRetryOptions(TimeSpan.FromMilliseconds(firstDelayMilliseconds)));
 
     public static void AssertNoSecretPrinted(BuildResult result)
     {

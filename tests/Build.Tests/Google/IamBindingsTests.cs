@@ -174,7 +174,7 @@ public sealed class IamBindingsTests : GoogleClientTests
         listener.Start();
         var closed = new Uri($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/");
         listener.Stop();
-        using var google = new GoogleCloud(new GoogleEndpoints(closed, closed, closed), GoogleAccessToken.Static(FakeGoogleCloud.AccessToken), new GoogleRetryOptions(TimeSpan.FromMilliseconds(1)));
+        using var google = new GoogleCloud(new GoogleEndpoints(closed, closed, closed, closed), GoogleAccessToken.Static(FakeGoogleCloud.AccessToken), new GoogleRetryOptions(TimeSpan.FromMilliseconds(1)));
 
         var exception = Assert.ThrowsAsync<GoogleSetupException>(() => google.Iam.GetServiceAccountAsync(Project, MlflowEmail, CancellationToken.None));
 

@@ -59,6 +59,21 @@ public sealed class KubernetesStepsTests
     }
 
     [Test]
+    public async Task With_metrics_the_apiserver_holds_the_pod_monitoring_and_the_collectors_policy()
+    {
+        await using var cluster = await KubeTestEnvironment.StartAsync();
+        var build = cluster.Build("in-cluster");
+        build.Environment["METRICS"] = "true";
+
+        var run = await build.RunAsync(KubeTestEnvironment.ThroughApply);
+
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        Assert.That(cluster.Server.Get("PodMonitoring", Ns, "mlflow")?["spec"]?["endpoints"]?[0]?["port"]?.GetValue<string>(), Is.EqualTo("http"));
+        Assert.That(cluster.Server.Get("NetworkPolicy", Ns, "mlflow-metrics"), Is.Not.Null);
+        Assert.That(cluster.Server.Get("Deployment", Ns, "mlflow")!["spec"]!["template"]!["spec"]!["containers"]![0]!["args"]!.AsArray().Select(argument => argument!.GetValue<string>()), Does.Contain("--expose-prometheus"));
+    }
+
+    [Test]
     public async Task A_third_party_tag_the_registry_lacks_stops_Apply_with_exit_code_2_before_any_change()
     {
         await using var cluster = await KubeTestEnvironment.StartAsync();
@@ -67,6 +82,7 @@ public sealed class KubernetesStepsTests
 
         var run = await build.RunAsync(KubeTestEnvironment.ThroughApply);
 
+        // Annotate runs first, but the check runs before the first task
         Assert.That(run.ExitCode, Is.EqualTo(2), run.ToString());
         Assert.That(run.All, Does.Contain($"but the registry has no {cluster.Registry.Host}/empty-mirror/library/postgres:").And.Contain("nothing was changed"));
         Assert.That(cluster.Server.Mutations, Is.Empty, "only the deploy lock was written");
@@ -321,7 +337,7 @@ public sealed class KubernetesStepsTests
 
         Assert.That(run.ExitCode, Is.Zero, run.ToString());
         Assert.That(cluster.Server.Mutations.Skip(writesBefore), Is.Empty);
-        Assert.That(run.Output, Does.Contain("-  replicas: 3").And.Contain("+  replicas: 1").And.Contain("PLAN would apply"));
+        Assert.That(run.Output, Does.Contain("-  replicas: 3").And.Contain("+  replicas: 2").And.Contain("PLAN would apply"));
     }
 
     private static string? Annotation(KubeTestEnvironment cluster, string serviceAccount) =>

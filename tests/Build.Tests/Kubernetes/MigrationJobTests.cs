@@ -117,7 +117,7 @@ public sealed class MigrationJobTests
         {
             Assert.That(new[] { check, scaleDown, migration, rollout }, Is.Ordered.And.All.GreaterThanOrEqualTo(0), string.Join("\n", writes));
             Assert.That(run.Output, Does.Contain("Change: scale deployment.apps/mlflow to 0 replicas before migrating schema 7f2a7d5fae7d (MLflow 2.4) → bf29a5ff90ea (MLflow 3.5)"));
-            Assert.That(cluster.Server.Get("Deployment", Ns, "mlflow")?["spec"]?["replicas"]?.GetValue<int>(), Is.EqualTo(1), "the rollout brings the replicas back");
+            Assert.That(cluster.Server.Get("Deployment", Ns, "mlflow")?["spec"]?["replicas"]?.GetValue<int>(), Is.EqualTo(2), "the rollout brings the replicas back (MLFLOW_REPLICAS, default 2)");
         });
     }
 

@@ -409,7 +409,7 @@ public sealed partial class ManifestRendererTests(RenderCase renderCase)
 
     private static readonly string[] Dns =
     [
-        "namespace:kubernetes.io/metadata.name=kube-system pods:k8s-app=kube-dns UDP/53", "namespace:kubernetes.io/metadata.name=kube-system pods:k8s-app=kube-dns TCP/53",
+        "namespace:kubernetes.io/metadata.name=kube-system pods:k8s-app In (kube-dns,node-local-dns) UDP/53", "namespace:kubernetes.io/metadata.name=kube-system pods:k8s-app In (kube-dns,node-local-dns) TCP/53",
         "cidr:169.254.169.254/32 UDP/53", "cidr:169.254.169.254/32 TCP/53",
     ];
 

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using MlflowGke.Build.Tests.Google;
 using MlflowGke.Build.Tests.Support;
 
 namespace MlflowGke.Build.Tests.Tasks;
@@ -59,6 +61,38 @@ public sealed class DoctorTaskTests
             Assert.That(result.Output, Does.Match(@"pass\s+Google credentials\s+GOOGLE_OAUTH_ACCESS_TOKEN is set"), result.ToString);
             Assert.That(result.All, Does.Not.Contain("secret-token-value"));
         });
+    }
+
+    [TestCase("""{"networkConfig":{"datapathProvider":"ADVANCED_DATAPATH"}}""", @"pass\s+network policy\s+enforced on ml: GKE Dataplane V2")]
+    [TestCase("""{"autopilot":{"enabled":true}}""", @"pass\s+network policy\s+enforced on ml: Autopilot")]
+    [TestCase("""{"networkConfig":{"datapathProvider":"LEGACY_DATAPATH"},"networkPolicy":{"enabled":true,"provider":"CALICO"}}""", @"pass\s+network policy\s+enforced on ml: network policy enforcement on")]
+    [TestCase("""{"networkConfig":{"datapathProvider":"LEGACY_DATAPATH"},"addonsConfig":{"networkPolicyConfig":{"disabled":false}}}""", @"warn\s+network policy\s+NOT enforced on ml \(datapath LEGACY_DATAPATH without network policy enforcement\)")]
+    public async Task Network_policy_enforcement_is_read_from_the_cluster(string cluster, string expected)
+    {
+        // Given a cluster as the Kubernetes Engine API describes it
+        await using var google = await GoogleTestSetup.StartFakeAsync();
+        google.Clusters[$"{GoogleTestSetup.Region}/ml"] = JsonNode.Parse(cluster)!.AsObject();
+        var build = GoogleTestSetup.Process(google);
+        build.Environment["CLUSTER_NAME"] = "ml";
+
+        // When
+        var result = await build.RunAsync("--target=Doctor");
+
+        // Then
+        Assert.That(result.Output, Does.Match(expected), result.ToString());
+        Assert.That(result.All, Does.Not.Match(@"required check\(s\) failed:.*network policy"), "a warning, never a failure");
+    }
+
+    [Test]
+    public async Task Network_policy_is_not_checked_without_a_cluster_to_read()
+    {
+        await using var google = await GoogleTestSetup.StartFakeAsync();
+        var build = GoogleTestSetup.Process(google);
+        build.Environment["CLUSTER_NAME"] = "absent";
+
+        var result = await build.RunAsync("--target=Doctor");
+
+        Assert.That(result.Output, Does.Match(@"warn\s+network policy\s+not checked: no cluster absent in europe-west1 of project"), result.ToString());
     }
 
     private static string DotnetPath() =>

@@ -57,6 +57,9 @@ public sealed partial class FakeGoogleCloud : IAsyncDisposable
 
     public FakeCloudSql CloudSql { get; }
 
+    /// <summary>GKE clusters of the project by "LOCATION/NAME", as the Kubernetes Engine API answers a GET (the fields the suite reads).</summary>
+    public Dictionary<string, JsonObject> Clusters { get; } = [];
+
     /// <summary>Workload Identity enabled on a cluster of the project, so the PROJECT.svc.id.goog pool exists.</summary>
     public bool WorkloadIdentityPoolExists { get; set; } = true;
 
@@ -214,6 +217,7 @@ public sealed partial class FakeGoogleCloud : IAsyncDisposable
         const string iam = "iam.googleapis.com";
         const string resourceManager = "cloudresourcemanager.googleapis.com";
         const string sql = "sqladmin.googleapis.com";
+        const string container = "container.googleapis.com";
         yield return new(iam, "iam.serviceAccounts.create", "POST", CreateAccountPath(), (_, _, body) => CreateServiceAccount(body));
         yield return new(iam, "iam.serviceAccounts.get", "GET", AccountPath(), (match, _, _) => GetServiceAccount(match.Groups["email"].Value));
         yield return new(iam, "iam.serviceAccounts.getIamPolicy", "POST", AccountPolicyPath("getIamPolicy"), (match, request, _) => GetAccountPolicy(match.Groups["email"].Value, request.Query));
@@ -228,7 +232,13 @@ public sealed partial class FakeGoogleCloud : IAsyncDisposable
         yield return new(sql, "cloudsql.backupRuns.create", "POST", BackupRunsPath(), (match, _, body) => CloudSql.InsertBackupRun(Project, match.Groups["instance"].Value, body));
         yield return new(sql, "cloudsql.backupRuns.list", "GET", BackupRunsPath(), (match, request, _) => CloudSql.ListBackupRuns(Project, match.Groups["instance"].Value, request.Query));
         yield return new(sql, "cloudsql.instances.get", "GET", OperationPath(), (match, _, _) => CloudSql.GetOperation(Project, match.Groups["operation"].Value));
+        yield return new(container, "container.clusters.get", "GET", ClusterPath(), (match, _, _) => GetCluster(match.Groups["location"].Value, match.Groups["cluster"].Value));
     }
+
+    private JsonObject GetCluster(string location, string name) =>
+        Clusters.TryGetValue($"{location}/{name}", out var cluster)
+            ? cluster.DeepClone().AsObject()
+            : throw new GoogleErrorAnswer(GoogleError.NotFound($"Not found: projects/{Project}/locations/{location}/clusters/{name}."));
 
     private JsonObject CreateServiceAccount(JsonObject body)
     {
@@ -371,6 +381,9 @@ public sealed partial class FakeGoogleCloud : IAsyncDisposable
 
     [GeneratedRegex("^/v1/projects/(?<project>[^/:]+)/operations/(?<operation>[^/:]+)$")]
     private static partial Regex OperationPath();
+
+    [GeneratedRegex("^/v1/projects/(?<project>[^/:]+)/locations/(?<location>[^/:]+)/clusters/(?<cluster>[^/:]+)$")]
+    private static partial Regex ClusterPath();
 
     [GeneratedRegex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$")]
     private static partial Regex AccountIdPattern();
