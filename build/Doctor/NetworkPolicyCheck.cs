@@ -14,7 +14,7 @@ public static class NetworkPolicyCheck
     private const string Fix = "create the cluster with --enable-dataplane-v2 (Autopilot has it), or turn enforcement on: gcloud container clusters update CLUSTER --update-addons=NetworkPolicy=ENABLED, then gcloud container clusters update CLUSTER --enable-network-policy";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
-    public static async Task<DoctorCheck> RunAsync(DeploySettings settings, bool haveCredentials, Func<IContainerApi> container)
+    public static async Task<DoctorCheck> RunAsync(DeploySettings settings, bool haveCredentials, Func<IContainerApi> container, CancellationToken cancellationToken)
     {
         if (settings.Get(SettingNames.ProjectId) is not string project || settings.Get(SettingNames.Region) is not string region || settings.Get(SettingNames.ClusterName) is not string cluster)
         {
@@ -26,7 +26,8 @@ public static class NetworkPolicyCheck
             return NotChecked("no Google credentials");
         }
 
-        using var timeout = new CancellationTokenSource(Timeout);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Timeout);
         try
         {
             var networking = await container().GetNetworkingAsync(project, region, cluster, timeout.Token);
@@ -37,7 +38,7 @@ public static class NetworkPolicyCheck
                 _ => new DoctorCheck(Name, false, $"NOT enforced on {cluster} ({networking}): the NetworkPolicies are stored but ignored, so every pod can reach MLflow and its database", Fix, Required: false),
             };
         }
-        catch (Exception exception) when (exception is GoogleApiException or GoogleSetupException or EndpointOverrideException or HttpRequestException or OperationCanceledException)
+        catch (Exception exception) when (exception is GoogleApiException or GoogleSetupException or EndpointOverrideException or HttpRequestException || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             return NotChecked(exception.Message.Split('\n')[0]);
         }

@@ -12,7 +12,7 @@ public sealed class DoctorTask : AsyncFrostingTask<BuildContext>
     {
         var local = new DoctorChecks(context, context.Settings).Run();
         var haveCredentials = local.Any(check => check is { Name: DoctorChecks.GoogleCredentials, Passed: true });
-        IReadOnlyList<DoctorCheck> checks = [.. local, await NetworkPolicyCheck.RunAsync(context.Settings, haveCredentials, () => context.Google.Api.Container)];
+        IReadOnlyList<DoctorCheck> checks = [.. local, await NetworkPolicyCheck.RunAsync(context.Settings, haveCredentials, () => context.Google.Api.Container, context.Cancellation)];
         var width = checks.Max(check => check.Name.Length);
         foreach (var check in checks)
         {
