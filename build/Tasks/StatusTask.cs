@@ -13,12 +13,13 @@ namespace MlflowGke.Build.Tasks;
 [RequiresSettings(SettingNames.CloudSqlInstanceName, SettingNames.ResourceSuffix, OnlyOn = [DatabasePath.CloudSql])]
 [Preflight(PreflightCheck.KubeContext)]
 [Preflight(PreflightCheck.GoogleCredentials)]
+[Preflight(PreflightCheck.ThirdPartyImages)]
 public sealed class StatusTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)
     {
         var (topology, kubernetes) = (context.Topology, context.Kubernetes);
-        var rendered = await context.Renderer.RenderAsync(context.DeployedImage = await context.ImageResolver.ResolvePushedAsync(context.Cancellation));
+        var rendered = await context.Renderer.RenderAsync(context.DeployedImage = await context.ImageResolver.ResolvePushedAsync(context.Cancellation), thirdPartyImages: context.PinnedImages);
         var recorded = await kubernetes.Migrations.LastRecordedAsync(context.Cancellation);
         List<StatusRow> rows =
         [
