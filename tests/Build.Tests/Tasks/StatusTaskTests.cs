@@ -53,7 +53,7 @@ public sealed class StatusTaskTests
         Assert.Multiple(() =>
         {
             Assert.That(status.ExitCode, Is.EqualTo(4), status.ToString());
-            Assert.That(status.Output, Does.Match(@"DRIFT\s+deployment/mlflow replicas\s+1\s+3"));
+            Assert.That(status.Output, Does.Match(@"DRIFT\s+deployment/mlflow replicas\s+2\s+3"));
             Assert.That(status.Output, Does.Match(@"DRIFT\s+deployment/mlflow image \(mlflow\)\s+\S+@sha256:\S+\s+registry.example/mlflow:hand-made"));
             Assert.That(status.All, Does.Contain("Drifted: 2 of ").And.Contain("checks differ from what Apply would send (deployment/mlflow image (mlflow); deployment/mlflow replicas). Deploy (or Apply) puts them back."));
             Assert.That(environment.Kube.AllMutations.Skip(kubeWrites), Is.Empty);
