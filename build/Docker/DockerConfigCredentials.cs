@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Cake.Core;
 using Cake.Core.IO;
+using MlflowGke.Build.Processes;
 
 namespace MlflowGke.Build.Docker;
 
@@ -59,14 +60,10 @@ public sealed class DockerConfigCredentials(ICakeContext context) : IRegistryCre
         var settings = new ProcessSettings { Arguments = new ProcessArgumentBuilder().Append("get"), RedirectStandardOutput = true, RedirectStandardError = true, Silent = true }
             .SetStandardInput(host);
         using var process = context.ProcessRunner.Start(path, settings);
-        if (!process.WaitForExit((int)HelperTimeout.TotalMilliseconds))
+        if (!process.WaitForExitWithin(HelperTimeout))
         {
-            process.Kill();
             throw new TimeoutException($"The docker credential helper '{executable}' gave no answer for {host} within {HelperTimeout.TotalSeconds:0} s.");
         }
-
-        // The timed wait returns at exit; the untimed one also waits until the redirected output is read to the end.
-        process.WaitForExit();
 
         // A helper exits non-zero with "credentials not found" when it has nothing for the host: read anonymously.
         if (process.GetExitCode() != 0)

@@ -1,6 +1,7 @@
 using Cake.Core;
 using Cake.Core.IO;
 using MlflowGke.Build.Kubernetes;
+using MlflowGke.Build.Processes;
 using MlflowGke.Build.Settings;
 
 namespace MlflowGke.Build.Doctor;
@@ -111,13 +112,10 @@ public sealed class DoctorChecks(ICakeContext context, DeploySettings settings)
         }
 
         using var process = context.ProcessRunner.Start(tool, new ProcessSettings { Arguments = builder, RedirectStandardOutput = true, RedirectStandardError = true, Silent = true });
-        if (!process.WaitForExit((int)ProbeTimeout.TotalMilliseconds))
+        if (!process.WaitForExitWithin(ProbeTimeout))
         {
-            process.Kill();
             return (-1, [$"no answer within {ProbeTimeout.TotalSeconds:0} s"]);
         }
-
-        process.WaitForExit(); // with a time limit the wait returns before the output is read to its end
 
         var output = process.GetStandardOutput().Concat(process.GetStandardError()).Where(line => line.Length > 0).ToList();
         return (process.GetExitCode(), output);

@@ -1,6 +1,7 @@
 using Cake.Core;
 using Cake.Core.IO;
 using Cake.Core.Tooling;
+using MlflowGke.Build.Processes;
 
 namespace MlflowGke.Build.Kubernetes;
 
@@ -59,18 +60,7 @@ public sealed class KubectlTool(IFileSystem fileSystem, ICakeEnvironment environ
             RedirectStandardError = true,
             StandardInput = standardInput == null ? default(ProcessStandardInput?) : standardInput,
         });
-        bool exited;
-        using (cancellationToken.Register(process.Kill))
-        {
-            exited = process.WaitForExit((int)ProcessTimeLimit.TotalMilliseconds);
-        }
-
-        if (exited)
-        {
-            process.WaitForExit(); // with a time limit the wait returns before the output is read to its end
-        }
-
-        cancellationToken.ThrowIfCancellationRequested();
+        var exited = process.WaitForExitWithin(ProcessTimeLimit, cancellationToken);
         var error = string.Join('\n', process.GetStandardError());
         return exited
             ? new KubectlResult(process.GetExitCode(), string.Join('\n', process.GetStandardOutput()), error)

@@ -1,6 +1,7 @@
 using Cake.Core;
 using Cake.Core.IO;
 using Cake.Core.Tooling;
+using MlflowGke.Build.Processes;
 
 namespace MlflowGke.Build.Rendering;
 
@@ -26,14 +27,11 @@ public sealed class KubectlKustomize(IFileSystem fileSystem, ICakeEnvironment en
     {
         var arguments = Arguments(directory);
         using var process = RunProcess(new KubectlKustomizeSettings(), arguments, new ProcessSettings { RedirectStandardOutput = true, RedirectStandardError = true, Silent = true });
-        if (!process.WaitForExit((int)Timeout.TotalMilliseconds))
+        if (!process.WaitForExitWithin(Timeout))
         {
-            process.Kill();
             throw new TimeoutException($"kubectl {arguments.Render()} did not finish within {Timeout.TotalSeconds:0} s.");
         }
 
-        // The timed wait can return before the redirected streams are drained; this one cannot.
-        process.WaitForExit();
         var errors = process.GetStandardError().Where(line => line.Length > 0).ToList();
         var exitCode = process.GetExitCode();
         if (exitCode != 0)
