@@ -26,6 +26,9 @@ public sealed class Topology(DeploySettings settings)
     /// <summary>Lets a Google service account log in to Cloud SQL databases as an IAM database user.</summary>
     public const string CloudSqlInstanceUserRole = "roles/cloudsql.instanceUser";
 
+    /// <summary>The basic-auth app's database, next to mlflowdb.</summary>
+    public const string AuthDatabaseName = "mlflow_auth";
+
     private const string MlflowAccount = "mlflow";
     private const string ProxyAccount = "mlflow-cloudsql-proxy";
 
@@ -42,12 +45,27 @@ public sealed class Topology(DeploySettings settings)
     /// <summary>The committed overlay, relative to deployment/mlflow.</summary>
     public string Overlay => OnCloudSql ? "env/gcp-cloudsql" : "env/gcp";
 
-    /// <summary>Components added to the overlay, relative to deployment/mlflow: MySQL on Cloud SQL, and METRICS.</summary>
+    /// <summary>Components added to the overlay, relative to deployment/mlflow: MySQL on Cloud SQL, METRICS and AUTH.</summary>
     public IReadOnlyList<string> Components =>
     [
         .. OnCloudSql && settings.CloudSqlEngine == CloudSqlEngine.MySql ? ["components/cloudsql-mysql"] : Array.Empty<string>(),
         .. settings.Metrics ? ["components/metrics"] : Array.Empty<string>(),
+        .. Auth == AuthMode.Basic ? ["components/basic-auth"] : Array.Empty<string>(),
     ];
+
+    public AuthMode Auth => settings.Auth;
+
+    /// <summary>
+    /// Whether MLflow is reachable from outside the cluster. Nothing exposes it yet (svc/mlflow is a ClusterIP Service reached
+    /// through kubectl port-forward); exposure makes this true, and AUTH=none is then refused.
+    /// </summary>
+    public bool IsExposed => false;
+
+    /// <summary>
+    /// With AUTH=basic, the database of MLflow's basic-auth app: a second database on the same server and login as the
+    /// backend store, shared by all replicas.
+    /// </summary>
+    public DatabaseTarget? AuthDatabaseTarget => Auth == AuthMode.Basic ? DatabaseTarget with { Database = AuthDatabaseName } : null;
 
     /// <summary>What WaitReady waits for: the database side first (PostgreSQL, or the Cloud SQL proxy, never both), then MLflow.</summary>
     public IReadOnlyList<Workload> Workloads => [DatabaseWorkload, Mlflow];
@@ -76,7 +94,7 @@ public sealed class Topology(DeploySettings settings)
 
     /// <summary>The Cloud SQL database MLflow uses; null on the in-cluster path.</summary>
     public CloudSqlTarget? CloudSql => OnCloudSql
-        ? (field ??= new CloudSqlTarget(settings.CloudSqlInstance, settings.CloudSqlEngine, settings.CloudSqlPrivateIp, CloudSqlTarget.DatabaseName, CloudSqlUserOf(settings)))
+        ? (field ??= new CloudSqlTarget(settings.CloudSqlInstance, settings.CloudSqlEngine, settings.CloudSqlPrivateIp, CloudSqlTarget.DatabaseName, CloudSqlUserOf(settings), settings.Auth == AuthMode.Basic ? AuthDatabaseName : null))
         : null;
 
     /// <summary>
@@ -154,8 +172,11 @@ public sealed record AccountCreation(string AccountId, string DisplayName, strin
 public sealed record DatabaseLogin(string User, string? Password);
 
 /// <summary>MLflow's database and user in an existing Cloud SQL instance, reached through the Cloud SQL Auth Proxy.</summary>
-public sealed record CloudSqlTarget(CloudSqlInstance Instance, CloudSqlEngine Engine, bool PrivateIp, string Database, CloudSqlUser User)
+public sealed record CloudSqlTarget(CloudSqlInstance Instance, CloudSqlEngine Engine, bool PrivateIp, string Database, CloudSqlUser User, string? AuthDatabase = null)
 {
+    /// <summary>The databases CreateDatabase makes: MLflow's, and with AUTH=basic the basic-auth app's.</summary>
+    public IReadOnlyList<string> Databases => AuthDatabase == null ? [Database] : [Database, AuthDatabase];
+
     public const string DatabaseName = "mlflowdb";
 
     /// <summary>What the generated overlay appends to the proxy's arguments.</summary>

@@ -4,7 +4,7 @@ using MlflowGke.Build.Settings;
 
 namespace MlflowGke.Build.Google;
 
-/// <summary>MLflow's database and user (built-in, or the proxy's IAM service account user) in an existing Cloud SQL instance, created when missing.</summary>
+/// <summary>MLflow's database (and with AUTH=basic the basic-auth app's) and user (built-in, or the proxy's IAM service account user) in an existing Cloud SQL instance, created when missing.</summary>
 public sealed class CloudSqlDatabase(ISqlAdminApi sql, SqlOperationRunner operations, ChangeGate changes, ICakeLog log)
 {
     public const string DatabaseName = CloudSqlTarget.DatabaseName;
@@ -18,14 +18,9 @@ public sealed class CloudSqlDatabase(ISqlAdminApi sql, SqlOperationRunner operat
                 $"Cloud SQL instance {instance.Instance} does not exist in project {instance.Project} ({SettingNames.CloudSqlInstanceName}={instance.ConnectionName}). Create it, or fix {SettingNames.CloudSqlInstanceName}; the suite creates the database, not the instance.");
         log.Verbose("Cloud SQL instance {0}: {1} {2}", instance.ConnectionName, found.DatabaseVersion ?? "?", found.State ?? "?");
 
-        if (await sql.DatabaseExistsAsync(instance, DatabaseName, cancellationToken))
+        foreach (var database in target.Databases)
         {
-            log.Information("Database {0} exists in {1}", DatabaseName, instance.ConnectionName);
-        }
-        else
-        {
-            await changes.MakeAsync($"create database {DatabaseName} in Cloud SQL instance {instance.ConnectionName}", () =>
-                RunOperationAsync(instance, $"creating database {DatabaseName}", token => sql.InsertDatabaseAsync(instance, DatabaseName, token), cancellationToken));
+            await EnsureDatabaseAsync(instance, database, cancellationToken);
         }
 
         var user = target.User;
@@ -45,6 +40,18 @@ public sealed class CloudSqlDatabase(ISqlAdminApi sql, SqlOperationRunner operat
 
         await changes.MakeAsync($"create database user {user.Login} in Cloud SQL instance {instance.ConnectionName} with the password from {SettingNames.DatabasePassword}", () =>
             RunOperationAsync(instance, $"creating user {user.Login}", token => sql.InsertUserAsync(instance, user.Name, host, password!, token), cancellationToken));
+    }
+
+    private async Task EnsureDatabaseAsync(CloudSqlInstance instance, string database, CancellationToken cancellationToken)
+    {
+        if (await sql.DatabaseExistsAsync(instance, database, cancellationToken))
+        {
+            log.Information("Database {0} exists in {1}", database, instance.ConnectionName);
+            return;
+        }
+
+        await changes.MakeAsync($"create database {database} in Cloud SQL instance {instance.ConnectionName}", () =>
+            RunOperationAsync(instance, $"creating database {database}", token => sql.InsertDatabaseAsync(instance, database, token), cancellationToken));
     }
 
     /// <summary>"Already exists", from the insert itself (400) or as the operation's error, means someone else got there first.</summary>

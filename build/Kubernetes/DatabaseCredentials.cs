@@ -36,18 +36,18 @@ public sealed class DatabaseCredentials(IKubectl kubectl, ChangeGate changes, IC
 
     /// <summary>
     /// Makes sure the path's login exists and <c>mlflow-backend-store</c> holds its URI; returns the Secret's revision
-    /// (<see cref="PlannedRevision"/> when a plan would write it).
+    /// (<see cref="PlannedRevision"/> when a plan would write it) and the login (null when a plan would generate it).
     /// </summary>
-    public async Task<string> EnsureAsync(DatabaseTarget target, DatabaseLogin login, CancellationToken cancellationToken = default)
+    public async Task<BackendStore> EnsureAsync(DatabaseTarget target, DatabaseLogin login, CancellationToken cancellationToken = default)
     {
         var current = target.Path == DatabasePath.InCluster ? await EnsureGeneratedLoginAsync(login.User, cancellationToken) : login;
         if (current == null)
         {
             await changes.MakeAsync($"create Secret {kubectl.Namespace}/{BackendStoreSecretName} with the URI of the generated login", () => Task.CompletedTask);
-            return PlannedRevision;
+            return new BackendStore(PlannedRevision, null);
         }
 
-        return await EnsureBackendStoreAsync(target.Uri(current), current, cancellationToken);
+        return new BackendStore(await EnsureBackendStoreAsync(target.Uri(current), current, cancellationToken), current);
     }
 
     /// <summary>Deletes both Secrets; only Teardown with --delete-data does, since without them the data cannot be read.</summary>
@@ -122,10 +122,14 @@ public sealed class DatabaseCredentials(IKubectl kubectl, ChangeGate changes, IC
         return changes.IsPlan ? PlannedRevision : written;
     }
 
-    private static string? Decode(JsonObject secret, string key) =>
+    internal static string? Decode(JsonObject secret, string key) =>
         secret["data"]?[key]?.GetValue<string>() is { } encoded ? Encoding.UTF8.GetString(Convert.FromBase64String(encoded)) : null;
 
-    private async Task WriteAsync(string verb, string name, JsonObject stringData, CancellationToken cancellationToken)
+    private Task WriteAsync(string verb, string name, JsonObject stringData, CancellationToken cancellationToken) =>
+        WriteSecretAsync(kubectl, verb, name, stringData, cancellationToken);
+
+    /// <summary>Creates or replaces a Secret from JSON on standard input, so no value is ever on a command line.</summary>
+    internal static async Task WriteSecretAsync(IKubectl kubectl, string verb, string name, JsonObject stringData, CancellationToken cancellationToken)
     {
         var secret = new JsonObject
         {
@@ -138,3 +142,6 @@ public sealed class DatabaseCredentials(IKubectl kubectl, ChangeGate changes, IC
         await kubectl.RunAsync(new ProcessArgumentBuilder().Append(verb).Append("--filename=-"), secret.ToJsonString(), cancellationToken: cancellationToken);
     }
 }
+
+/// <summary>The revision of the Secret mlflow-backend-store and the login its URI holds (null when a plan would generate it).</summary>
+public sealed record BackendStore(string Revision, DatabaseLogin? Login);

@@ -34,6 +34,7 @@ public sealed class KubernetesSteps : IDisposable
         DatabaseSwitch = new DatabaseSwitchGuard(Kubectl, log);
         Annotator = new ServiceAccountAnnotator(Kubectl, changes, log);
         Credentials = new DatabaseCredentials(Kubectl, changes, log);
+        Auth = new AuthCredentials(Kubectl, changes, log);
         Migrations = new MigrationJob(Kubectl, changes, log, TimeSpan.FromSeconds(1));
         Deployer = new ClusterDeployer(Kubectl, changes, log, Migrations, new SchemaCheck(Kubectl, changes, log, Migrations, database == DatabasePath.CloudSql));
         Drift = new LiveDrift(Kubectl);
@@ -57,6 +58,8 @@ public sealed class KubernetesSteps : IDisposable
     public ServiceAccountAnnotator Annotator { get; }
 
     public DatabaseCredentials Credentials { get; }
+
+    public AuthCredentials Auth { get; }
 
     public MigrationJob Migrations { get; }
 

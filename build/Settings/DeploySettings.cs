@@ -59,6 +59,13 @@ public sealed class DeploySettings : ISettingLookup
 
     public CloudSqlAuth CloudSqlAuth => Required<CloudSqlAuth>(SettingNames.CloudSqlAuth);
 
+    public AuthMode Auth => Required<AuthMode>(SettingNames.Auth);
+
+    /// <summary>Verify's login when given; null means the admin from the Secret mlflow-auth.</summary>
+    public string? MlflowTrackingUsername => Get(SettingNames.MlflowTrackingUsername) as string;
+
+    public string? MlflowTrackingPassword => Get(SettingNames.MlflowTrackingPassword) as string;
+
     public bool DeleteData => Required<bool>(SettingNames.DeleteData);
 
     public bool SwitchDatabase => Required<bool>(SettingNames.SwitchDatabase);

@@ -19,6 +19,13 @@ public enum CloudSqlAuth
     Iam,
 }
 
+/// <summary>How users log in to MLflow.</summary>
+public enum AuthMode
+{
+    Basic,
+    None,
+}
+
 public static class SettingValues
 {
     public static string ToSettingValue(this DatabasePath path) => path == DatabasePath.CloudSql ? "cloud-sql" : "in-cluster";

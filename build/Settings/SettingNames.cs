@@ -20,6 +20,9 @@ public static class SettingNames
     public const string CloudSqlEngine = "CLOUDSQL_ENGINE";
     public const string CloudSqlPrivateIp = "CLOUDSQL_PRIVATE_IP";
     public const string CloudSqlAuth = "CLOUDSQL_AUTH";
+    public const string Auth = "AUTH";
+    public const string MlflowTrackingUsername = "MLFLOW_TRACKING_USERNAME";
+    public const string MlflowTrackingPassword = "MLFLOW_TRACKING_PASSWORD";
     public const string MlflowServiceAccountId = "MLFLOW_SERVICE_ACCOUNT_ID";
     public const string ResourceSuffix = "RESOURCE_SUFFIX";
     public const string ArtifactRegistryRepository = "ARTIFACT_REGISTRY_REPOSITORY";
@@ -60,6 +63,7 @@ public static class SettingNames
         new(CloudSqlEngine, "Cloud SQL engine: postgres or mysql.", SettingParser.Choice(("postgres", Settings.CloudSqlEngine.Postgres), ("mysql", Settings.CloudSqlEngine.MySql)), SettingDefault.Value("postgres")),
         new(CloudSqlPrivateIp, "Connect the Cloud SQL proxy over private IP (true/false).", SettingParser.Flag, SettingDefault.Value("false")),
         new(CloudSqlAuth, "How MLflow logs in to Cloud SQL: password (DB_USER/DB_PASSWORD) or iam (IAM database authentication as the proxy's Google service account, no password).", SettingParser.Choice(("password", Settings.CloudSqlAuth.Password), ("iam", Settings.CloudSqlAuth.Iam)), SettingDefault.Value("password")),
+        new(Auth, "Who may use MLflow: basic (MLflow's basic-auth app, an admin generated into the Secret mlflow-auth) or none (no login; only while the server is not exposed).", SettingParser.Choice(("basic", AuthMode.Basic), ("none", AuthMode.None)), SettingDefault.Value("basic")),
         new(MlflowServiceAccountId, "Account ID of MLflow's Google service account (the part before @).", SettingRules.ServiceAccountId),
         new(ResourceSuffix, "Suffix of the Cloud SQL proxy's Google service account, mlflow-csql-proxy-SUFFIX.", SettingRules.ResourceSuffix),
         new(ArtifactRegistryRepository, "Artifact Registry repository of the default image repository.", SettingRules.RepositoryId, SettingDefault.Value("mlflow")),
@@ -78,6 +82,8 @@ public static class SettingNames
         new(WaitScaleUpGrace, "How long WaitReady waits for the cluster autoscaler to react to an unschedulable pod before failing (1s to 10m).", SettingParser.Duration(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10)), SettingDefault.Value("90s")),
         new(WaitRestartLimit, "Restarts after which WaitReady fails a crash-looping container, once its dependencies are ready (1 to 20).", SettingParser.Integer(1, 20), SettingDefault.Value("3")),
         new(MlflowUrl, "URL of the MLflow server for Verify, when it is exposed (http or https).", SettingRules.HttpUrl, SettingDefault.Behaviour("kubectl port-forward svc/mlflow")),
+        new(MlflowTrackingUsername, "User Verify logs in as with AUTH=basic.", SettingRules.MlflowUsername, SettingDefault.Behaviour("the admin in the Secret mlflow-auth")),
+        new(MlflowTrackingPassword, "Password of MLFLOW_TRACKING_USERNAME for Verify.", SettingParser.Secret, SettingDefault.Behaviour("the admin's, from the Secret mlflow-auth"), IsSecret: true),
         new(DeleteData, "Allow deleting the in-cluster PostgreSQL volume (true/false).", SettingParser.Flag, SettingDefault.Value("false")),
         new(SwitchDatabase, "Confirm that this Deploy changes which database an existing installation's MLflow serves; the other one is kept (true/false; --switch-database alone means true).", SettingParser.Flag, SettingDefault.Value("false")),
         new(NoRollback, "Keep a failed MLflow rollout for debugging instead of putting its last ready template back (true/false).", SettingParser.Flag, SettingDefault.Value("false")),

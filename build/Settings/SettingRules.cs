@@ -59,6 +59,9 @@ public static partial class SettingRules
 
     public static SettingParser DatabaseUser { get; } = SettingParser.Pattern(DatabaseUserPattern(), "a database user has up to 32 lowercase letters, digits or '_' and starts with a letter or '_'");
 
+    /// <summary>Basic authentication separates user and password with ':', so a user name cannot hold one.</summary>
+    public static SettingParser MlflowUsername { get; } = SettingParser.Pattern(MlflowUsernamePattern(), "an MLflow user name has 1 to 64 characters, none of them ':' or a space");
+
     /// <summary>An absolute http(s) URL without credentials, which would otherwise be printed in the logs.</summary>
     public static SettingParser HttpUrl { get; } = new((value, _) =>
         !Uri.TryCreate(value, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)
@@ -179,4 +182,7 @@ public static partial class SettingRules
 
     [GeneratedRegex("^[a-z_][a-z0-9_]{0,31}$")]
     private static partial Regex DatabaseUserPattern();
+
+    [GeneratedRegex(@"^[^\s:]{1,64}$")]
+    private static partial Regex MlflowUsernamePattern();
 }

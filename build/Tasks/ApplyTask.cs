@@ -5,7 +5,7 @@ using MlflowGke.Build.Settings;
 namespace MlflowGke.Build.Tasks;
 
 [TaskName("Apply")]
-[TaskDescription("Pins every image by digest, writes the database Secrets, applies the rendered manifest but the MLflow server; when a schema migration is due, backs the database up first (unless --skip-backup); waits for the migration Job, then applies the server; deletes nothing (Prune does, after WaitReady).")]
+[TaskDescription("Pins every image by digest, writes the database Secrets (and with AUTH=basic the Secret mlflow-auth), applies the rendered manifest but the MLflow server; when a schema migration is due, backs the database up first (unless --skip-backup); waits for the migration Job, then applies the server; deletes nothing (Prune does, after WaitReady).")]
 [IsDependentOn(typeof(AnnotateTask))]
 [RequiresSettings(SettingNames.KubeContext, SettingNames.ImageRepository, SettingNames.BucketNameMlflow, SettingNames.MlflowServiceAccountId, SettingNames.ProjectId)]
 [RequiresSettings(SettingNames.CloudSqlInstanceName, SettingNames.ResourceSuffix, OnlyOn = [DatabasePath.CloudSql])]
@@ -21,8 +21,13 @@ public sealed class ApplyTask : AsyncFrostingTask<BuildContext>
         var (settings, topology, kubernetes) = (context.Settings, context.Topology, context.Kubernetes);
         var image = context.DeployedImage = await context.ImageResolver.ResolvePushedAsync(context.Cancellation);
         var namespaceExists = await kubernetes.Annotator.EnsureNamespaceAsync(context.Cancellation);
-        var backendStoreRevision = await kubernetes.Credentials.EnsureAsync(topology.DatabaseTarget, topology.DatabaseLogin, context.Cancellation);
-        var rendered = context.Rendered = await context.Renderer.RenderAsync(image, backendStoreRevision, context.PinnedImages);
+        var backendStore = await kubernetes.Credentials.EnsureAsync(topology.DatabaseTarget, topology.DatabaseLogin, context.Cancellation);
+        if (topology.AuthDatabaseTarget is { } authDatabase)
+        {
+            await kubernetes.Auth.EnsureAsync(authDatabase.Uri(backendStore.Login ?? topology.DatabaseLogin), context.Cancellation);
+        }
+
+        var rendered = context.Rendered = await context.Renderer.RenderAsync(image, backendStore.Revision, context.PinnedImages);
         context.SchemaMigration = await kubernetes.Deployer.ApplyAsync(rendered, namespaceExists, settings.WaitTimeout, context.Backup, context.Cancellation);
     }
 }

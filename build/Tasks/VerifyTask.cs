@@ -1,12 +1,13 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
+using MlflowGke.Build.Kubernetes;
 using MlflowGke.Build.Settings;
 using MlflowGke.Build.Verify;
 
 namespace MlflowGke.Build.Tasks;
 
 [TaskName("Verify")]
-[TaskDescription("Smoke-tests MLflow end to end: health, an experiment and a run with a parameter and a metric, an artifact written to the bucket through the server and read back; then deletes the run.")]
+[TaskDescription("Smoke-tests MLflow end to end: health, logged in with AUTH=basic, an experiment and a run with a parameter and a metric, an artifact written to the bucket through the server and read back; then deletes the run; with AUTH=basic a call without credentials must be refused (401).")]
 [RequiresSettings(SettingNames.KubeContext, UnlessSet = SettingNames.MlflowUrl)]
 public sealed class VerifyTask : AsyncFrostingTask<BuildContext>
 {
@@ -23,11 +24,31 @@ public sealed class VerifyTask : AsyncFrostingTask<BuildContext>
         await using var endpoint = await MlflowEndpoint.OpenAsync(settings.MlflowUrl, context.PortForward, settings.KubeContext, settings.Namespace, cancellation.Token);
         context.Log.Information("Verifying MLflow at {0}", endpoint.Description);
         using var http = new HttpClient { BaseAddress = endpoint.BaseAddress, Timeout = RequestTimeout };
+        if (context.Topology.Auth == AuthMode.Basic)
+        {
+            var login = await LoginAsync(context, cancellation.Token);
+            http.DefaultRequestHeaders.Authorization = new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{login.Username}:{login.Password}")));
+        }
+
         var diagnosis = new SmokeTestDiagnosis(DiagnosisFactsFor(settings, context.Topology, endpoint));
         var result = await new MlflowSmokeTest(new MlflowRestClient(http, endpoint.HostHeader), diagnosis, context.Log, TimeProvider.System)
             .RunAsync(cancellation.Token);
+        if (context.Topology.Auth == AuthMode.Basic)
+        {
+            using var anonymous = new HttpClient { BaseAddress = endpoint.BaseAddress, Timeout = RequestTimeout };
+            await AnonymousAccessCheck.EnsureRefusedAsync(anonymous, endpoint.HostHeader, cancellation.Token);
+            context.Log.Information("MLflow refuses the tracking API without credentials (401).");
+        }
+
         context.Log.Information("MLflow works end to end: run {0} in experiment {1} logged, stored {2} in the bucket, read it back, and was deleted.", result.RunId, result.ExperimentId, result.ArtifactPath);
     }
+
+    /// <summary>MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD when both are set, else the admin from the Secret mlflow-auth.</summary>
+    private static async Task<MlflowCredentials> LoginAsync(BuildContext context, CancellationToken cancellationToken) =>
+        context.Settings is { MlflowTrackingUsername: { } username, MlflowTrackingPassword: { } password }
+            ? new MlflowCredentials(username, password)
+            : await context.Kubernetes.Auth.ReadAdminAsync(cancellationToken)
+                ?? throw new VerifyFailedException($"AUTH=basic, but the Secret {context.Settings.Namespace}/{AuthCredentials.SecretName} that holds the admin's login does not exist: run Apply, or set {SettingNames.MlflowTrackingUsername} and {SettingNames.MlflowTrackingPassword}.");
 
     private static DiagnosisFacts DiagnosisFactsFor(DeploySettings settings, Topology topology, MlflowEndpoint endpoint) =>
         new(

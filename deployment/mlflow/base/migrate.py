@@ -5,11 +5,15 @@ exist"), this does what the server does at start-up: create the initial tables w
 alembic migrations to head. So it works on an empty database, on an older 3.x one and on a 2.x one. A database-level
 lock keeps two migrations (two Jobs, or a Job and a server started by hand) from running at once.
 
-The URI comes from the environment (MLFLOW_BACKEND_STORE_URI), never from the command line. The lines starting with
+With AUTH=basic it also brings the basic-auth app's database (MLFLOW_AUTH_DATABASE_URI, from the Secret mlflow-auth) to
+its head: it creates that database on the same server when it is missing (the in-cluster login owns the server; on
+Cloud SQL CreateDatabase has made it), then runs what `python -m mlflow.server.auth db upgrade --url URI` runs.
+
+The URIs come from the environment (MLFLOW_BACKEND_STORE_URI), never from the command line. The lines starting with
 "schema " are read by the suite (build/Kubernetes/SchemaState.cs): keep their format.
 
 `migrate.py --check` only reads: it prints the database's revision and this image's head and changes nothing (no
-lock, no table), for a step that must know whether a migration is due before it changes anything.
+lock, no table, no auth database), for a step that must know whether a migration is due before it changes anything.
 """
 import os
 import sys
@@ -53,6 +57,34 @@ def print_revisions(engine):
     print(f"schema head: {utils._get_latest_schema_revision()}", flush=True)
 
 
+def ensure_database(engine, name):
+    """Creates the database NAME on ENGINE's server unless it exists."""
+    dialect = engine.dialect.name
+    quoted = engine.dialect.identifier_preparer.quote(name)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        if dialect == "postgresql":
+            if connection.execute(sqlalchemy.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).scalar() is None:
+                connection.execute(sqlalchemy.text(f"CREATE DATABASE {quoted}"))
+                print(f"created database {name}", flush=True)
+        elif dialect == "mysql":
+            connection.execute(sqlalchemy.text(f"CREATE DATABASE IF NOT EXISTS {quoted}"))
+
+
+def migrate_auth(engine, auth_uri):
+    """MLflow's basic-auth schema, as `python -m mlflow.server.auth db upgrade --url URI` migrates it."""
+    from mlflow.server.auth.db import utils as auth_utils
+
+    ensure_database(engine, sqlalchemy.engine.make_url(auth_uri).database)
+    auth_engine = utils.create_sqlalchemy_engine_with_retry(auth_uri)
+    try:
+        auth_utils.migrate(auth_engine, "head")
+        with auth_engine.connect() as connection:
+            revision = connection.execute(sqlalchemy.text("SELECT version_num FROM alembic_version_auth")).scalar()
+        print(f"auth schema after: {revision}", flush=True)
+    finally:
+        auth_engine.dispose()
+
+
 def main():
     check_only = sys.argv[1:] == ["--check"]
     if sys.argv[1:] and not check_only:
@@ -72,6 +104,9 @@ def main():
             print_revisions(engine)
             utils._initialize_tables(engine)
             print(f"schema after: {utils._get_schema_version(engine)}", flush=True)
+            auth_uri = os.environ.get("MLFLOW_AUTH_DATABASE_URI")
+            if auth_uri:
+                migrate_auth(engine, auth_uri)
     finally:
         engine.dispose()
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using MlflowGke.Build.Kubernetes;
 using MlflowGke.Build.Tests.Kubernetes;
 using MlflowGke.Build.Tests.Support;
 
@@ -73,6 +74,11 @@ public sealed class AppliedMlflow : IAsyncDisposable
             var login = database == "cloud-sql" ? new DatabaseLogin(DefaultUser, cloudSqlPassword) : InClusterLogin(objects);
             postgres = await PostgresCluster.StartAsync();
             await postgres.CreateLoginAsync(login.User, login.Password);
+            if (database == "in-cluster")
+            {
+                await postgres.AllowCreatingDatabasesAsync(login.User);
+            }
+
             return new AppliedMlflow(database, kube, postgres, mlflow, objects, login);
         }
         catch
@@ -87,12 +93,30 @@ public sealed class AppliedMlflow : IAsyncDisposable
         }
     }
 
-    /// <summary>A new, empty database owned by the login, as CreateDatabase or the PostgreSQL StatefulSet makes it.</summary>
+    /// <summary>
+    /// A new, empty database owned by the login, as CreateDatabase or the PostgreSQL StatefulSet makes it; on cloud-sql
+    /// also the basic-auth app's, which CreateDatabase makes (in-cluster, the migration Job creates it).
+    /// </summary>
     public async Task<string> CreateDatabaseAsync()
     {
         var name = $"mlflow_{Guid.NewGuid():N}"[..20];
         await Postgres.CreateDatabaseAsync(name, Login.User);
+        if (Database == "cloud-sql")
+        {
+            await Postgres.CreateDatabaseAsync(Kubelet(name).Endpoints.LocalDatabase(Topology.AuthDatabaseName), Login.User);
+        }
+
         return name;
+    }
+
+    /// <summary>The admin's login Apply generated into the Secret mlflow-auth.</summary>
+    public MlflowCredentials Admin
+    {
+        get
+        {
+            var secret = Objects.Data("Secret", Namespace, AuthCredentials.SecretName)!;
+            return new MlflowCredentials(secret[AuthCredentials.UsernameKey], secret[AuthCredentials.PasswordKey]);
+        }
     }
 
     /// <summary>A new database whose schema MLflow's own server start-up created, as pods of earlier deployments left it.</summary>

@@ -5,7 +5,8 @@ namespace MlflowGke.Build.Tests.RealMlflow;
 
 /// <summary>
 /// The only things swapped when a pod runs locally: the database server (host, port, and the test's own database)
-/// inside a backend URI, and a <c>gs://</c> artifact destination, which becomes a <c>file://</c> folder.
+/// inside a database URI — mlflowdb becomes the test's database, any other database (the basic-auth app's mlflow_auth)
+/// the test's name with its own as suffix — and a <c>gs://</c> artifact destination, which becomes a <c>file://</c> folder.
 /// Everything else — driver, user, password, query — stays exactly as the pod would see it.
 /// </summary>
 public sealed partial class LocalEndpoints(string databaseHost, int databasePort, string databaseName, string artifactFolder)
@@ -15,7 +16,7 @@ public sealed partial class LocalEndpoints(string databaseHost, int databasePort
     public string Redirect(string value)
     {
         var redirected = DatabaseUri().Replace(value, match =>
-            $"{match.Groups["prefix"].Value}{databaseHost}:{databasePort.ToString(CultureInfo.InvariantCulture)}/{databaseName}{match.Groups["rest"].Value}");
+            $"{match.Groups["prefix"].Value}{databaseHost}:{databasePort.ToString(CultureInfo.InvariantCulture)}/{LocalDatabase(match.Groups["database"].Value)}{match.Groups["rest"].Value}");
         return redirected.StartsWith("gs://", StringComparison.Ordinal)
             ? $"file://{Path.Combine(ArtifactFolder, redirected["gs://".Length..])}"
             : redirected;
@@ -29,6 +30,10 @@ public sealed partial class LocalEndpoints(string databaseHost, int databasePort
         "PGDATABASE" => databaseName,
         _ => Redirect(value),
     };
+
+    /// <summary>Each database on the server of a test's own: mlflowdb → the test's database, mlflow_auth → TEST_mlflow_auth.</summary>
+    public string LocalDatabase(string database) =>
+        database is "" or CloudSqlTarget.DatabaseName ? databaseName : $"{databaseName}_{database}";
 
     // The user information is matched greedily up to the last '@', so an unencoded password holding '@', ':' or '/'
     // still leaves the real host in place (and reaches the server as broken as the pod would send it).

@@ -234,7 +234,8 @@ public sealed class LocalPod : IAsyncDisposable
         {
             var file = Path.Combine(folder, path);
             Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-            File.WriteAllText(file, data[key], new UTF8Encoding(false));
+            // The endpoint swap applies to mounted files too, line by line (the basic-auth app's config holds a database URI).
+            File.WriteAllText(file, string.Join('\n', data[key].Split('\n').Select(_kubelet.Endpoints.Redirect)), new UTF8Encoding(false));
         }
     }
 

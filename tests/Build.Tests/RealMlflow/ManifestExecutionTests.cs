@@ -1,4 +1,7 @@
 using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.RegularExpressions;
 using MlflowGke.Build.Tests.Support;
 using MlflowGke.Build.Verify;
 
@@ -12,11 +15,12 @@ namespace MlflowGke.Build.Tests.RealMlflow;
 [TestFixture("cloud-sql")]
 [Category(RealMlflowRequirement.Category)]
 [Category("Kubectl")]
-public sealed class ManifestExecutionTests(string database)
+public sealed partial class ManifestExecutionTests(string database)
 {
     /// <summary>DB_PASSWORD on the cloud-sql path: every character that means something in a URI, a shell or SQL.</summary>
     public const string CloudSqlPassword = "p@ss:w/rd#50%&?=+! \"'x";
 
+    private const string DefaultExperiment = "api/2.0/mlflow/experiments/get-by-name?experiment_name=Default";
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(5);
     private AppliedMlflow _applied = null!;
     private Task<LocalRollout>? _running;
@@ -148,18 +152,74 @@ public sealed class ManifestExecutionTests(string database)
     }
 
     [Test]
+    public async Task Health_is_open_and_the_api_answers_401_without_credentials_and_200_with_the_generated_admins()
+    {
+        // Given
+        var pod = (await RunningServerAsync()).Pods.Single();
+        using var http = new HttpClient { BaseAddress = pod.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+
+        // When
+        using var health = await http.GetAsync("health");
+        using var anonymous = await http.GetAsync(DefaultExperiment);
+        using var admin = await http.SendAsync(new HttpRequestMessage(HttpMethod.Get, DefaultExperiment) { Headers = { Authorization = AdminAuthorization() } });
+
+        // Then
+        Assert.Multiple(() =>
+        {
+            Assert.That(health.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(anonymous.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+            Assert.That(admin.StatusCode, Is.EqualTo(HttpStatusCode.OK), pod.Output);
+            Assert.That(_applied.Admin.Password, Is.Not.EqualTo("password1234").And.Length.EqualTo(32));
+        });
+    }
+
+    [Test]
+    public async Task Two_replicas_started_at_once_share_the_secret_key_so_one_accepts_the_csrf_token_the_other_issued()
+    {
+        // Given
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        await using var rollout = await _applied.RollOutAsync(await _applied.CreateDatabaseAsync(), 2, timeout.Token);
+        var (first, second) = (rollout.Pods[0], rollout.Pods[1]);
+        using var http = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { Timeout = TimeSpan.FromSeconds(30), DefaultRequestHeaders = { Authorization = AdminAuthorization() } };
+        var signup = await http.GetStringAsync(new Uri(first.BaseAddress, "signup"));
+        var csrfToken = CsrfToken().Match(signup).Groups[1].Value;
+
+        // When
+        using var created = await http.PostAsync(new Uri(second.BaseAddress, "api/2.0/mlflow/users/create-ui"), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["csrf_token"] = csrfToken,
+            ["username"] = "second-replica-user",
+            ["password"] = "a-password-of-some-length",
+        }));
+
+        // Then
+        var answer = await created.Content.ReadAsStringAsync();
+        using var user = await http.GetAsync(new Uri(first.BaseAddress, "api/2.0/mlflow/users/get?username=second-replica-user"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(csrfToken, Is.Not.Empty, signup);
+            Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.OK), answer);
+            Assert.That(user.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the user the second replica created is in the shared auth database");
+        });
+    }
+
+    [Test]
     public async Task Verify_passes_against_the_real_server_and_the_artifact_reaches_the_bucket()
     {
         // Given
         var pod = (await RunningServerAsync()).Pods.Single();
+        var build = new BuildProcess();
+        build.Environment["MLFLOW_TRACKING_USERNAME"] = _applied.Admin.Username;
+        build.Environment["MLFLOW_TRACKING_PASSWORD"] = _applied.Admin.Password;
 
         // When
-        var verify = await new BuildProcess().RunAsync("--target=Verify", $"--mlflow-url={pod.BaseAddress}");
+        var verify = await build.RunAsync("--target=Verify", $"--mlflow-url={pod.BaseAddress}");
 
         // Then
         Assert.Multiple(() =>
         {
             Assert.That(verify.ExitCode, Is.Zero, verify.ToString());
+            Assert.That(verify.Output, Does.Contain("MLflow refuses the tracking API without credentials (401)"));
             Assert.That(Directory.GetFiles(_applied.ArtifactFolder, MlflowSmokeTest.ArtifactFile, SearchOption.AllDirectories), Is.Not.Empty, "the server wrote the artifact to its destination");
         });
     }
@@ -186,10 +246,14 @@ public sealed class ManifestExecutionTests(string database)
         return await _applied.RollOutAsync(await _applied.CreateInitialisedDatabaseAsync(), 1, timeout.Token);
     }
 
-    private static MlflowRestClient ApiAs(LocalPod pod, string host) =>
-        new(new HttpClient { BaseAddress = pod.BaseAddress, Timeout = TimeSpan.FromSeconds(30) }, host);
+    /// <summary>The tracking API as the generated admin, with <paramref name="host"/> as the Host header.</summary>
+    private MlflowRestClient ApiAs(LocalPod pod, string host) =>
+        new(new HttpClient { BaseAddress = pod.BaseAddress, Timeout = TimeSpan.FromSeconds(30), DefaultRequestHeaders = { Authorization = AdminAuthorization() } }, host);
 
-    private static async Task AssertServesTrackingApiAsync(LocalPod pod)
+    private AuthenticationHeaderValue AdminAuthorization() =>
+        new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{_applied.Admin.Username}:{_applied.Admin.Password}")));
+
+    private async Task AssertServesTrackingApiAsync(LocalPod pod)
     {
         var api = ApiAs(pod, pod.BaseAddress.Authority);
         var health = await api.GetHealthAsync(CancellationToken.None);
@@ -200,4 +264,7 @@ public sealed class ManifestExecutionTests(string database)
             Assert.That(experiment?.Name, Is.EqualTo("Default"), pod.Output);
         });
     }
+
+    [GeneratedRegex("name=\"csrf_token\" value=\"([^\"]+)\"")]
+    private static partial Regex CsrfToken();
 }

@@ -63,6 +63,9 @@ public sealed class PostgresCluster : IAsyncDisposable
         END $create$;
         """);
 
+    /// <summary>As the postgres image's POSTGRES_USER, which owns the in-cluster server, may: create databases.</summary>
+    public Task AllowCreatingDatabasesAsync(string user) => ExecuteAsync($"ALTER ROLE {Identifier(user)} CREATEDB");
+
     public Task CreateDatabaseAsync(string name, string owner) => ExecuteAsync($"CREATE DATABASE {Identifier(name)} OWNER {Identifier(owner)};");
 
     /// <summary>Runs SQL (from standard input, so nothing of it is on a command line); returns psql's unaligned output.</summary>

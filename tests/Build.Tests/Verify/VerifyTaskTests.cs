@@ -9,10 +9,17 @@ public sealed class VerifyTaskTests
 {
     private const string ServiceAccountEmail = "mlflow-sa@my-project-1.iam.gserviceaccount.com";
 
+    private const string TrackingUser = "verifier";
+    private const string TrackingPassword = "s3cret-Verify-pw";
+
     private FakeMlflowServer _mlflow = null!;
 
     [SetUp]
-    public async Task StartMlflow() => _mlflow = await FakeMlflowServer.StartAsync();
+    public async Task StartMlflow()
+    {
+        _mlflow = await FakeMlflowServer.StartAsync();
+        _mlflow.BasicAuth = (TrackingUser, TrackingPassword);
+    }
 
     [TearDown]
     public async Task StopMlflow() => await _mlflow.DisposeAsync();
@@ -42,10 +49,11 @@ public sealed class VerifyTaskTests
                 $"PUT {artifactPath}",
                 $"GET {artifactPath}",
                 "POST /api/2.0/mlflow/runs/delete",
+                "GET /api/2.0/mlflow/experiments/get-by-name",
             }));
             Assert.That(requests[1].Query, Is.EqualTo($"?experiment_name={MlflowSmokeTest.ExperimentName}"));
             Assert.That(requests[7].Query, Does.Contain($"metric_key={MlflowSmokeTest.MetricKey}").And.Contain("max_results="), "without max_results MLflow 3.x answers an empty history");
-            Assert.That(requests[^1].BodyText, Does.Contain(run.Id));
+            Assert.That(requests[^2].BodyText, Does.Contain(run.Id));
             Assert.That(run.ExperimentId, Is.EqualTo(experiment.Id));
             Assert.That(run.Deleted, Is.True, "the run is deleted at the end");
             Assert.That(run.Parameters, Does.ContainKey(MlflowSmokeTest.ParameterKey));
@@ -174,6 +182,58 @@ public sealed class VerifyTaskTests
     }
 
     [Test]
+    public async Task A_server_that_answers_the_api_without_credentials_fails_verify_with_auth_basic()
+    {
+        // Given
+        _mlflow.BasicAuth = null;
+
+        // When
+        var result = await VerifyAsync();
+
+        // Then
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString);
+            Assert.That(result.All, Does.Contain("without credentials with 200 instead of 401: the server runs without authentication"));
+        });
+    }
+
+    [Test]
+    public async Task Wrong_credentials_fail_verify_with_mlflows_401_and_never_print_the_password()
+    {
+        // Given
+        _mlflow.BasicAuth = (TrackingUser, "another-password");
+
+        // When
+        var result = await VerifyAsync();
+
+        // Then
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString);
+            Assert.That(result.All, Does.Contain("401"));
+            Assert.That(result.All, Does.Not.Contain(TrackingPassword));
+        });
+    }
+
+    [Test]
+    public async Task Auth_none_skips_the_login_and_the_anonymous_check()
+    {
+        // Given
+        _mlflow.BasicAuth = null;
+
+        // When
+        var result = await VerifyAsync("--auth=none");
+
+        // Then
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.Zero, result.ToString);
+            Assert.That(_mlflow.Requests.Count(request => request.Path.EndsWith("experiments/get-by-name", StringComparison.Ordinal)), Is.EqualTo(1));
+        });
+    }
+
+    [Test]
     public async Task Health_not_ok_stops_before_any_write()
     {
         _mlflow.Health = (404, "default backend - 404");
@@ -203,6 +263,12 @@ public sealed class VerifyTaskTests
         });
     }
 
-    private Task<BuildResult> VerifyAsync(params string[] arguments) =>
-        new BuildProcess().RunAsync(["--target=Verify", $"--mlflow-url={_mlflow.Uri}", .. arguments]);
+    /// <summary>Verify against the fake with AUTH=basic and the login from MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD.</summary>
+    private Task<BuildResult> VerifyAsync(params string[] arguments)
+    {
+        var build = new BuildProcess();
+        build.Environment["MLFLOW_TRACKING_USERNAME"] = TrackingUser;
+        build.Environment["MLFLOW_TRACKING_PASSWORD"] = TrackingPassword;
+        return build.RunAsync(["--target=Verify", $"--mlflow-url={_mlflow.Uri}", .. arguments]);
+    }
 }

@@ -16,6 +16,9 @@ public sealed class FakeMlflowServer : IAsyncDisposable
     /// <summary>MLflow's answer to a Host header that is not allowed (mlflow/server/security_utils.py).</summary>
     public const string InvalidHostMessage = "Invalid Host header - possible DNS rebinding attack detected";
 
+    /// <summary>The basic-auth app's answer to a request without valid credentials (mlflow/server/auth/__init__.py), with status 401.</summary>
+    public const string NotAuthenticatedMessage = "You are not authenticated. Please see https://www.mlflow.org/docs/latest/auth/index.html#authenticating-to-mlflow on how to authenticate.";
+
     private const string Api = "/api/2.0/mlflow/";
     private const string ArtifactsApi = "/api/2.0/mlflow-artifacts/artifacts/";
 
@@ -46,6 +49,12 @@ public sealed class FakeMlflowServer : IAsyncDisposable
 
     /// <summary>The server's --allowed-hosts; null means MLflow's defaults. Entries with '*' are patterns.</summary>
     public IReadOnlyList<string>? AllowedHosts { get; set; }
+
+    /// <summary>
+    /// Runs as `mlflow server --app-name basic-auth` with this login when set: every call but /health and /version without
+    /// these credentials is answered 401 with <c>WWW-Authenticate: Basic realm="mlflow"</c>.
+    /// </summary>
+    public (string Username, string Password)? BasicAuth { get; set; }
 
     /// <summary>What GET /health answers; a healthy MLflow answers 200 "OK".</summary>
     public (int StatusCode, string Body) Health { get; set; } = (200, "OK");
@@ -147,6 +156,10 @@ public sealed class FakeMlflowServer : IAsyncDisposable
         return host.Length > 0 && (allowed.Contains("*") || allowed.Any(entry => entry.Contains('*') ? Regex.IsMatch(host, Pattern(entry)) : host == entry));
     }
 
+    private bool Authenticated(string authorization) =>
+        BasicAuth is not { } login
+        || authorization == "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{login.Username}:{login.Password}"));
+
     private async Task HandleAsync(HttpContext http)
     {
         using var buffer = new MemoryStream();
@@ -161,6 +174,11 @@ public sealed class FakeMlflowServer : IAsyncDisposable
         if (request.Path is not ("/health" or "/version") && !HostAllowed(request.Host))
         {
             result = Results.Text(InvalidHostMessage, "text/plain", statusCode: StatusCodes.Status403Forbidden);
+        }
+        else if (request.Path is not ("/health" or "/version") && !Authenticated(http.Request.Headers.Authorization.ToString()))
+        {
+            http.Response.Headers.WWWAuthenticate = "Basic realm=\"mlflow\"";
+            result = Results.Text(NotAuthenticatedMessage, "text/html", statusCode: StatusCodes.Status401Unauthorized);
         }
         else if (request.Method == "POST" && http.Request.ContentType?.Split(';')[0] != "application/json")
         {
