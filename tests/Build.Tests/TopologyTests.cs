@@ -19,7 +19,9 @@ public sealed class TopologyTests
         Assert.Multiple(() =>
         {
             Assert.That(topology.Overlay, Is.EqualTo("env/gcp"));
-            Assert.That(topology.Components, Is.Empty);
+            Assert.That(topology.Components, Is.EqualTo(new[] { "components/basic-auth" }), "AUTH=basic by default");
+            Assert.That(topology.AuthDatabaseTarget?.Database, Is.EqualTo("mlflow_auth"));
+            Assert.That(topology.IsExposed, Is.False, "nothing exposes the server yet");
             Assert.That(topology.Workloads.Select(workload => workload.Resource), Is.EqualTo(new[] { "statefulset.apps/postgres", "deployment.apps/mlflow" }));
             Assert.That(topology.Replicated.Select(workload => workload.Name), Is.EqualTo(new[] { "mlflow" }), "PostgreSQL is one pod");
             Assert.That((topology.Replicas, topology.HasDisruptionBudgets), Is.EqualTo((2, true)), "two replicas by default");
@@ -44,14 +46,15 @@ public sealed class TopologyTests
         Assert.Multiple(() =>
         {
             Assert.That(topology.Overlay, Is.EqualTo("env/gcp-cloudsql"));
-            Assert.That(topology.Components, Is.EqualTo(new[] { "components/cloudsql-mysql", "components/metrics" }), "the case sets METRICS=true");
+            Assert.That(topology.Components, Is.EqualTo(new[] { "components/cloudsql-mysql", "components/metrics", "components/basic-auth" }), "the case sets METRICS=true; AUTH=basic by default");
             Assert.That(topology.Workloads.Select(workload => workload.Resource), Is.EqualTo(new[] { "deployment.apps/cloudsql-proxy", "deployment.apps/mlflow" }));
             Assert.That(topology.Replicated.Select(workload => workload.Name), Is.EquivalentTo(new[] { "mlflow", "cloudsql-proxy" }), "the proxy runs as many replicas as MLflow");
             Assert.That((topology.Replicas, topology.HasDisruptionBudgets), Is.EqualTo((1, false)), "the case sets MLFLOW_REPLICAS=1");
             Assert.That(proxy.Google.Email, Is.EqualTo(settings.ProxyServiceAccountEmail));
             Assert.That(proxy.Google.Creation?.AccountId, Is.EqualTo(settings.ProxyServiceAccountId), "the suite creates the proxy's Google account");
             Assert.That(proxy.ProjectRoles, Is.EqualTo(new[] { "roles/cloudsql.client" }));
-            Assert.That(topology.CloudSql, Is.EqualTo(new CloudSqlTarget(settings.CloudSqlInstance, CloudSqlEngine.MySql, true, "mlflowdb", CloudSqlUser.BuiltIn("mlflow"))));
+            Assert.That(topology.CloudSql, Is.EqualTo(new CloudSqlTarget(settings.CloudSqlInstance, CloudSqlEngine.MySql, true, "mlflowdb", CloudSqlUser.BuiltIn("mlflow"), "mlflow_auth")));
+            Assert.That(topology.CloudSql!.Databases, Is.EqualTo(new[] { "mlflowdb", "mlflow_auth" }));
             Assert.That(topology.CloudSql!.ProxyArguments, Is.EqualTo(new[] { "--private-ip" }));
             Assert.That(topology.DatabaseLogin, Is.EqualTo(new DatabaseLogin("mlflow", "from-settings")));
         });
@@ -76,6 +79,25 @@ public sealed class TopologyTests
             Assert.That(topology.CloudSql!.User, Has.Property("IsIam").True);
             Assert.That(topology.CloudSql.ProxyArguments, Is.EqualTo(new[] { "--auto-iam-authn" }));
             Assert.That(proxy.ProjectRoles, Is.EqualTo(new[] { "roles/cloudsql.client", "roles/cloudsql.instanceUser" }));
+        });
+    }
+
+    [Test]
+    public void Auth_none_has_no_auth_component_and_no_auth_database()
+    {
+        // Given
+        var values = new Dictionary<string, string>(RenderCase.CloudSqlPostgres.Values) { [SettingNames.Auth] = "none" };
+        var settings = new RenderCase("cloud-sql without auth", values, RenderCase.CloudSqlPostgres.Image).Settings();
+
+        // When
+        var topology = new Topology(settings);
+
+        // Then
+        Assert.Multiple(() =>
+        {
+            Assert.That(topology.Components, Is.Empty);
+            Assert.That(topology.AuthDatabaseTarget, Is.Null);
+            Assert.That(topology.CloudSql!.Databases, Is.EqualTo(new[] { "mlflowdb" }));
         });
     }
 

@@ -20,9 +20,23 @@ public sealed class CloudSqlDatabaseTests : GoogleClientTests
 
         await EnsureAsync();
 
-        Assert.That(Instance.Databases, Does.Contain("mlflowdb"));
+        Assert.That(Instance.Databases, Does.Contain("mlflowdb").And.Contain("mlflow_auth"));
         Assert.That(Instance.Users, Does.ContainKey("mlflow").WithValue(DatabasePassword));
-        Assert.That(OperationPolls, Is.EqualTo(2 * 4));
+        Assert.That(OperationPolls, Is.EqualTo(3 * 4), "two databases and a user");
+    }
+
+    [Test]
+    public async Task Auth_none_creates_no_auth_database()
+    {
+        // Given
+        var values = SettingValues();
+        values["AUTH"] = "none";
+
+        // When
+        await EnsureAsync(Database(), values);
+
+        // Then
+        Assert.That(Instance.Databases, Does.Contain("mlflowdb").And.Not.Contain("mlflow_auth"));
     }
 
     [Test]
@@ -65,7 +79,7 @@ public sealed class CloudSqlDatabaseTests : GoogleClientTests
         await EnsureAsync();
 
         Assert.That(Instance.Databases, Does.Contain("mlflowdb"));
-        Assert.That(FakeCloud.Requests.Count(request => request is { Method: "POST" } && request.Path.EndsWith("/databases", StringComparison.Ordinal)), Is.EqualTo(3));
+        Assert.That(FakeCloud.Requests.Count(request => request is { Method: "POST" } && request.Path.EndsWith("/databases", StringComparison.Ordinal)), Is.EqualTo(4), "mlflowdb waits out two, then mlflow_auth");
     }
 
     [Test]
@@ -87,6 +101,7 @@ public sealed class CloudSqlDatabaseTests : GoogleClientTests
         FakeCloud.Atomically(() =>
         {
             Instance.Databases.Add("mlflowdb");
+            Instance.Databases.Add("mlflow_auth");
             Instance.Users["mlflow"] = "set-by-someone";
             return 0;
         });

@@ -25,14 +25,14 @@ public sealed class GoogleStepsProcessTests
         var instance = fake.CloudSql.Instance(Project, Instance)!;
         Assert.Multiple(() =>
         {
-            Assert.That(instance.Databases, Does.Contain("mlflowdb"));
+            Assert.That(instance.Databases, Does.Contain("mlflowdb").And.Contain("mlflow_auth"));
             Assert.That(instance.Users, Does.ContainKey("mlflow").WithValue(DatabasePassword));
             Assert.That((string?)fake.ServiceAccount(ProxyEmail)?["displayName"], Is.EqualTo("MLflow Cloud SQL proxy"));
             Assert.That((string?)fake.ServiceAccount(ProxyEmail)?["description"], Does.Contain("Cloud SQL Auth Proxy"));
             Assert.That(fake.Policies.Members(FakeGoogleCloud.ServiceAccountResource(Project, MlflowEmail), WorkloadIdentityUser), Is.EqualTo(new[] { KsaMember("mlflow", "mlflow") }));
             Assert.That(fake.Policies.Members(FakeGoogleCloud.ServiceAccountResource(Project, ProxyEmail), WorkloadIdentityUser), Is.EqualTo(new[] { KsaMember("mlflow", "mlflow-cloudsql-proxy") }));
             Assert.That(fake.Policies.Members(FakeGoogleCloud.ProjectResource(Project), "roles/cloudsql.client"), Is.EqualTo(new[] { $"serviceAccount:{ProxyEmail}" }));
-            Assert.That(first.Output, Does.Contain("6 change(s) made."));
+            Assert.That(first.Output, Does.Contain("7 change(s) made."));
         });
         AssertNoSecretPrinted(first);
 
@@ -79,12 +79,13 @@ public sealed class GoogleStepsProcessTests
             Assert.That(fake.MutatingRequests, Is.Empty);
             Assert.That(fake.Requests.Select(request => request.Path), Does.Contain($"/v1/projects/{Project}/instances/{Instance}/databases/mlflowdb"));
             Assert.That(result.Output, Does.Contain($"PLAN would create database mlflowdb in Cloud SQL instance {Project}:{Region}:{Instance}"));
+            Assert.That(result.Output, Does.Contain($"PLAN would create database mlflow_auth in Cloud SQL instance {Project}:{Region}:{Instance}"));
             Assert.That(result.Output, Does.Contain($"PLAN would create database user mlflow in Cloud SQL instance"));
             Assert.That(result.Output, Does.Contain($"PLAN would create service account {ProxyEmail}"));
             Assert.That(result.Output, Does.Contain($"PLAN would grant roles/cloudsql.client to serviceAccount:{ProxyEmail} on project {Project}"));
             Assert.That(result.Output, Does.Contain($"PLAN would grant {WorkloadIdentityUser} to {KsaMember("mlflow", "mlflow")} on service account {MlflowEmail}"));
             Assert.That(result.Output, Does.Contain($"PLAN would grant {WorkloadIdentityUser} to {KsaMember("mlflow", "mlflow-cloudsql-proxy")} on service account {ProxyEmail}"));
-            Assert.That(result.Output, Does.Contain("6 change(s) would be made."));
+            Assert.That(result.Output, Does.Contain("7 change(s) would be made."));
         });
         AssertNoSecretPrinted(result);
     }
