@@ -10,7 +10,7 @@ namespace MlflowGke.Build.Tests.Rendering;
 [TestFixtureSource(typeof(RenderCase), nameof(RenderCase.All))]
 public sealed partial class ManifestRendererTests(RenderCase renderCase)
 {
-    private static readonly string[] ApplyCreatedSecrets = ["mlflow-db-credentials", "mlflow-backend-store"];
+    private static readonly string[] ApplyCreatedSecrets = ["mlflow-db-credentials", "mlflow-backend-store", "mlflow-auth"];
 
     private TempDirectory _output = null!;
     private RenderedManifest _manifest = null!;
