@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -93,4 +94,8 @@ public sealed class AuthCredentials(IKubectl kubectl, ChangeGate changes, ICakeL
 }
 
 /// <summary>A login to MLflow's basic-auth app.</summary>
-public sealed record MlflowCredentials(string Username, string Password);
+public sealed record MlflowCredentials(string Username, string Password)
+{
+    /// <summary>The HTTP basic Authorization header MLflow's basic-auth app reads.</summary>
+    public AuthenticationHeaderValue Authorization() => new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Username}:{Password}")));
+}

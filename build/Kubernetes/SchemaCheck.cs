@@ -21,6 +21,9 @@ public sealed class SchemaCheck(IKubectl kubectl, ChangeGate changes, ICakeLog l
     private const string MigrationJobSelector = "app=mlflow-migrate";
     private const string CheckComponent = "schema-check";
 
+    /// <summary>The migration Job's auth database URI (AUTH=basic), which the read-only check must not be given.</summary>
+    public const string AuthDatabaseVariable = "MLFLOW_AUTH_DATABASE_URI";
+
     /// <summary>A migration Job that has not run yet, on a database that may already hold MLflow's data.</summary>
     public async Task<bool> IsNeededAsync(string migrationJob, CancellationToken cancellationToken = default) =>
         await kubectl.GetAsync("jobs.batch", migrationJob, cancellationToken) == null
@@ -75,7 +78,8 @@ public sealed class SchemaCheck(IKubectl kubectl, ChangeGate changes, ICakeLog l
 
     /// <summary>
     /// The rendered migration Job, renamed, with its own component label (the migration Job list must not see it) and
-    /// running migrate.py --check; its pods keep app=mlflow-migrate, which the database's NetworkPolicy admits.
+    /// running migrate.py --check without the auth database's URI; its pods keep app=mlflow-migrate, which the database's
+    /// NetworkPolicy admits.
     /// </summary>
     private async Task<JsonObject> CheckJobAsync(FilePath manifest, string name, CancellationToken cancellationToken)
     {
@@ -89,7 +93,9 @@ public sealed class SchemaCheck(IKubectl kubectl, ChangeGate changes, ICakeLog l
             labels!["app.kubernetes.io/component"] = CheckComponent;
         }
 
-        job["spec"]!["template"]!["spec"]!["containers"]![0]!["args"]!.AsArray().Add("--check");
+        var container = job["spec"]!["template"]!["spec"]!["containers"]![0]!;
+        container["args"]!.AsArray().Add("--check");
+        container["env"]?.AsArray().RemoveAll(variable => variable?["name"]?.GetValue<string>() == AuthDatabaseVariable);
         return job;
     }
 }

@@ -27,7 +27,7 @@ public sealed class VerifyTask : AsyncFrostingTask<BuildContext>
         if (context.Topology.Auth == AuthMode.Basic)
         {
             var login = await LoginAsync(context, cancellation.Token);
-            http.DefaultRequestHeaders.Authorization = new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{login.Username}:{login.Password}")));
+            http.DefaultRequestHeaders.Authorization = login.Authorization();
         }
 
         var diagnosis = new SmokeTestDiagnosis(DiagnosisFactsFor(settings, context.Topology, endpoint));

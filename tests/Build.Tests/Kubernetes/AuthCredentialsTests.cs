@@ -67,7 +67,7 @@ public sealed class AuthCredentialsTests
         var (password, secretKey) = (cluster.SecretValue("mlflow-auth", "admin-password"), cluster.SecretValue("mlflow-auth", "flask-secret-key"));
 
         // When
-        var toCloudSql = await cluster.Build("cloud-sql").RunAsync(KubeTestEnvironment.ThroughApply);
+        var toCloudSql = await cluster.Build("cloud-sql").RunAsync([.. KubeTestEnvironment.ThroughApply, "--switch-database"]);
 
         // Then
         Assert.Multiple(() =>

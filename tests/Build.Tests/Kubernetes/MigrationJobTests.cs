@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using MlflowGke.Build.Tests.Fakes.Kubernetes;
+using MlflowGke.Build.Tests.Support;
 
 namespace MlflowGke.Build.Tests.Kubernetes;
 
@@ -126,17 +128,33 @@ public sealed class MigrationJobTests
     {
         // Given a running server whose schema is already the new image's head
         await using var cluster = await KubeTestEnvironment.StartAsync();
-        Assert.That((await cluster.Build("in-cluster").RunAsync(KubeTestEnvironment.ThroughApply)).ExitCode, Is.Zero);
-        await cluster.Registry.PushSyntheticImageAsync(KubeTestEnvironment.ImageName, NewTag);
-        cluster.Server.Controller.JobLogs = ["schema before: bf29a5ff90ea", "schema head: bf29a5ff90ea", "schema after: bf29a5ff90ea"];
 
         // When
-        var run = await cluster.Build("in-cluster", NewTag).RunAsync(KubeTestEnvironment.ThroughApply);
+        var run = await ApplyNewImageWithoutDueMigrationAsync(cluster);
 
         // Then
         Assert.That(run.ExitCode, Is.Zero, run.ToString());
         Assert.That(run.Output, Does.Contain("Database schema bf29a5ff90ea (MLflow 3.5) (up to date)").And.Not.Contain("to 0 replicas"));
         Assert.That(cluster.Server.Mutations.Where(request => request.ContentType == "application/merge-patch+json"), Is.Empty);
+    }
+
+    [Test]
+    public async Task The_read_only_schema_check_Job_is_not_given_the_auth_database_the_migration_Job_migrates()
+    {
+        // Given a running server with AUTH=basic (the default), and a new image
+        await using var cluster = await KubeTestEnvironment.StartAsync();
+
+        // When
+        var run = await ApplyNewImageWithoutDueMigrationAsync(cluster);
+
+        // Then
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        var jobs = cluster.Server.Store.List(cluster.Server.Catalog.ByKind("Job"), Ns);
+        Assert.Multiple(() =>
+        {
+            Assert.That(EnvironmentNames(jobs.Single(job => Name(job).StartsWith("mlflow-schema-check-", StringComparison.Ordinal))), Does.Contain("MLFLOW_BACKEND_STORE_URI").And.Not.Contain("MLFLOW_AUTH_DATABASE_URI"));
+            Assert.That(jobs.Where(job => Name(job).StartsWith("mlflow-migrate-", StringComparison.Ordinal)).Select(EnvironmentNames), Has.All.Contain("MLFLOW_AUTH_DATABASE_URI"));
+        });
     }
 
     [Test]
@@ -165,4 +183,18 @@ public sealed class MigrationJobTests
 
     private static string? ServerImage(KubeTestEnvironment cluster) =>
         cluster.Server.Get("Deployment", Ns, "mlflow")?["spec"]?["template"]?["spec"]?["containers"]?[0]?["image"]?.GetValue<string>();
+
+    /// <summary>A running server whose schema is already the new image's head, then Apply of the new image.</summary>
+    private static async Task<BuildResult> ApplyNewImageWithoutDueMigrationAsync(KubeTestEnvironment cluster)
+    {
+        Assert.That((await cluster.Build("in-cluster").RunAsync(KubeTestEnvironment.ThroughApply)).ExitCode, Is.Zero);
+        await cluster.Registry.PushSyntheticImageAsync(KubeTestEnvironment.ImageName, NewTag);
+        cluster.Server.Controller.JobLogs = ["schema before: bf29a5ff90ea", "schema head: bf29a5ff90ea", "schema after: bf29a5ff90ea"];
+        return await cluster.Build("in-cluster", NewTag).RunAsync(KubeTestEnvironment.ThroughApply);
+    }
+
+    private static string Name(JsonObject job) => job["metadata"]!["name"]!.GetValue<string>();
+
+    private static IEnumerable<string> EnvironmentNames(JsonObject job) =>
+        job["spec"]!["template"]!["spec"]!["containers"]![0]!["env"]!.AsArray().Select(variable => variable!["name"]!.GetValue<string>());
 }

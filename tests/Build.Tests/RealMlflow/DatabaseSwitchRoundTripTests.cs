@@ -1,3 +1,4 @@
+using MlflowGke.Build.Kubernetes;
 using MlflowGke.Build.Tests.Kubernetes;
 using MlflowGke.Build.Tests.Support;
 using MlflowGke.Build.Verify;
@@ -30,11 +31,12 @@ public sealed class DatabaseSwitchRoundTripTests
         var login = AppliedMlflow.InClusterLogin(first);
         await using var postgres = await PostgresCluster.StartAsync();
         await postgres.CreateLoginAsync(login.User, login.Password);
+        await postgres.AllowCreatingDatabasesAsync(login.User);
         await postgres.CreateDatabaseAsync(InClusterDatabase, login.User);
         var kubelet = new LocalKubelet(mlflow, new LocalEndpoints(postgres.Host, postgres.Port, InClusterDatabase, artifacts.Path), ImageDefaults.Production());
         await using (var before = await LocalRollout.StartAsync(kubelet, first, KubeTestEnvironment.Namespace, replicas: 1, jobCopies: 1, timeout.Token))
         {
-            Assert.That(await Api(before).CreateExperimentAsync(ExperimentName, timeout.Token), Is.Not.Null);
+            Assert.That(await Api(before, cluster).CreateExperimentAsync(ExperimentName, timeout.Token), Is.Not.Null);
         }
 
         // When
@@ -43,7 +45,7 @@ public sealed class DatabaseSwitchRoundTripTests
         await using var after = await LocalRollout.StartAsync(kubelet, AppliedObjects.From(cluster.Server), KubeTestEnvironment.Namespace, replicas: 1, jobCopies: 1, timeout.Token);
 
         // Then
-        var experiment = await Api(after).GetExperimentByNameAsync(ExperimentName, timeout.Token);
+        var experiment = await Api(after, cluster).GetExperimentByNameAsync(ExperimentName, timeout.Token);
         Assert.Multiple(() =>
         {
             Assert.That(experiment?.Name, Is.EqualTo(ExperimentName), after.Pods.Single().Output);
@@ -58,9 +60,11 @@ public sealed class DatabaseSwitchRoundTripTests
         Assert.That(run.ExitCode, Is.Zero, run.ToString());
     }
 
-    private static MlflowRestClient Api(LocalRollout rollout)
+    /// <summary>The tracking API as the admin Apply generated (AUTH=basic).</summary>
+    private static MlflowRestClient Api(LocalRollout rollout, KubeTestEnvironment cluster)
     {
         var pod = rollout.Pods.Single();
-        return new MlflowRestClient(new HttpClient { BaseAddress = pod.BaseAddress, Timeout = TimeSpan.FromSeconds(30) }, pod.BaseAddress.Authority);
+        var admin = new MlflowCredentials(cluster.SecretValue(AuthCredentials.SecretName, AuthCredentials.UsernameKey)!, cluster.SecretValue(AuthCredentials.SecretName, AuthCredentials.PasswordKey)!);
+        return new MlflowRestClient(new HttpClient { BaseAddress = pod.BaseAddress, Timeout = TimeSpan.FromSeconds(30), DefaultRequestHeaders = { Authorization = admin.Authorization() } }, pod.BaseAddress.Authority);
     }
 }

@@ -250,8 +250,7 @@ public sealed partial class ManifestExecutionTests(string database)
     private MlflowRestClient ApiAs(LocalPod pod, string host) =>
         new(new HttpClient { BaseAddress = pod.BaseAddress, Timeout = TimeSpan.FromSeconds(30), DefaultRequestHeaders = { Authorization = AdminAuthorization() } }, host);
 
-    private AuthenticationHeaderValue AdminAuthorization() =>
-        new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{_applied.Admin.Username}:{_applied.Admin.Password}")));
+    private AuthenticationHeaderValue AdminAuthorization() => _applied.Admin.Authorization();
 
     private async Task AssertServesTrackingApiAsync(LocalPod pod)
     {

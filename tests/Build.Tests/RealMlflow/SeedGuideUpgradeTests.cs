@@ -107,7 +107,7 @@ public sealed class SeedGuideUpgradeTests
     public async Task Every_record_mlflow_2_4_wrote_reads_back_through_the_new_server()
     {
         // Given
-        using var api = new HttpClient { BaseAddress = _second!.Pods.Single().BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        using var api = new HttpClient { BaseAddress = _second!.Pods.Single().BaseAddress, Timeout = TimeSpan.FromSeconds(30), DefaultRequestHeaders = { Authorization = _applied.Admin.Authorization() } };
         var written = SeedGuideRecords.Sample;
 
         // When
