@@ -90,6 +90,9 @@ public sealed class BuildContext : FrostingContext, IDisposable
 
     public KubectlPortForward PortForward => field ??= new KubectlPortForward(_kubectl.Value);
 
+    /// <summary>The ID token Verify presents to Identity-Aware Proxy with AUTH=iap.</summary>
+    public IGoogleIdToken GoogleIdToken => field ??= MlflowGke.Build.Google.GoogleIdToken.FromEnvironment(Environment);
+
     /// <summary>The image pinned by digest, once a step has pushed or resolved it; for the closing summary only.</summary>
     public ImageReference? DeployedImage { get; set; }
 

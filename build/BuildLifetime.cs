@@ -92,6 +92,11 @@ public sealed class BuildLifetime : AsyncFrostingLifetime<BuildContext>
             context.Log.Information("Database schema: {0}", schema);
         }
 
+        if (context.Rendered != null && !context.Changes.IsPlan && context.Topology.Hostname is { } hostname)
+        {
+            context.Log.Information(context.Kubernetes.Ingress.ReadAsync().GetAwaiter().GetResult().Describe(hostname));
+        }
+
         var verb = context.Changes.IsPlan ? "would be made" : "made";
         context.Log.Information(changes.Count == 0 ? "No changes: everything was already in place." : $"{changes.Count} change(s) {verb}.");
     }

@@ -51,15 +51,20 @@ public sealed class Topology(DeploySettings settings)
         .. OnCloudSql && settings.CloudSqlEngine == CloudSqlEngine.MySql ? ["components/cloudsql-mysql"] : Array.Empty<string>(),
         .. settings.Metrics ? ["components/metrics"] : Array.Empty<string>(),
         .. Auth == AuthMode.Basic ? ["components/basic-auth"] : Array.Empty<string>(),
+        .. IsExposed ? ["components/ingress"] : Array.Empty<string>(),
+        .. Auth == AuthMode.Iap ? ["components/iap"] : Array.Empty<string>(),
     ];
 
     public AuthMode Auth => settings.Auth;
 
     /// <summary>
-    /// Whether MLflow is reachable from outside the cluster. Nothing exposes it yet (svc/mlflow is a ClusterIP Service reached
-    /// through kubectl port-forward); exposure makes this true, and AUTH=none is then refused.
+    /// Whether MLflow is reachable from outside the cluster: with EXPOSE=ingress through GKE Ingress at <see cref="Hostname"/>
+    /// (AUTH=none is then refused by the settings); otherwise svc/mlflow is a ClusterIP Service reached through kubectl port-forward.
     /// </summary>
-    public bool IsExposed => false;
+    public bool IsExposed => settings.Expose == ExposeMode.Ingress;
+
+    /// <summary>The DNS name MLflow is published at; null when not exposed.</summary>
+    public string? Hostname => settings.MlflowHostname;
 
     /// <summary>
     /// With AUTH=basic, the database of MLflow's basic-auth app: a second database on the same server and login as the

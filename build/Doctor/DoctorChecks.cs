@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Cake.Core;
 using Cake.Core.IO;
 using MlflowGke.Build.Kubernetes;
@@ -30,6 +32,10 @@ public sealed class DoctorChecks(ICakeContext context, DeploySettings settings)
         if (kubectl.Passed)
         {
             checks.Add(CheckKubeContext());
+            if (checks[^1].Passed && settings.MlflowHostname is { } hostname)
+            {
+                checks.Add(CheckIngress(hostname));
+            }
         }
 
         checks.Add(CheckDiff());
@@ -72,6 +78,36 @@ public sealed class DoctorChecks(ICakeContext context, DeploySettings settings)
         return Kubeconfig.Load(context.Environment).Contexts.Contains(settings.KubeContext)
             ? new DoctorCheck(check, true, settings.KubeContext, string.Empty)
             : new DoctorCheck(check, false, $"context '{settings.KubeContext}' is not in the kubeconfig", $"run: gcloud container clusters get-credentials {CredentialsHint()}");
+    }
+
+    /// <summary>EXPOSE=ingress: the address GKE gave the Ingress, the DNS record it needs, and whether the hostname resolves to it.</summary>
+    private DoctorCheck CheckIngress(string hostname)
+    {
+        const string check = "ingress address";
+        var ip = ProbeIngress("ingress", "{.status.loadBalancer.ingress[0].ip}");
+        var state = new IngressState(ip != null, IPAddress.TryParse(ip, out var address) ? address : null, ProbeIngress("managedcertificate", "{.status.certificateStatus}") is { Length: > 0 } status ? status : null);
+        var resolved = state.Address == null ? [] : Resolve(hostname);
+        var detail = state.Describe(hostname) + (state.Address == null ? string.Empty : $" {hostname} resolves to {(resolved.Count == 0 ? "nothing" : string.Join(", ", resolved))}.");
+        return new DoctorCheck(check, state.Address != null && resolved.Contains(state.Address), detail, $"create the DNS A record {hostname}. → the Ingress's address at your DNS provider (Cloud DNS: gcloud dns record-sets create {hostname}. --zone=ZONE --type=A --ttl=300 --rrdatas=ADDRESS)", Required: false);
+    }
+
+    /// <summary>A field of the suite's object of <paramref name="kind"/>: null when the object does not exist, empty when the field is not set.</summary>
+    private string? ProbeIngress(string kind, string field)
+    {
+        var (exitCode, output) = RunProbe(context.Tools.Resolve("kubectl")!, ["--context", settings.KubeContext!, "--namespace", settings.Namespace, "get", kind, IngressAddress.IngressName, $"--output=jsonpath=value={field}"]);
+        return exitCode == 0 && output.FirstOrDefault(line => line.StartsWith("value=", StringComparison.Ordinal)) is { } line ? line["value=".Length..] : null;
+    }
+
+    private static IReadOnlyList<IPAddress> Resolve(string hostname)
+    {
+        try
+        {
+            return Dns.GetHostAddresses(hostname);
+        }
+        catch (SocketException)
+        {
+            return [];
+        }
     }
 
     private string CredentialsHint() =>

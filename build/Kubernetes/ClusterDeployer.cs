@@ -22,7 +22,7 @@ namespace MlflowGke.Build.Kubernetes;
 public sealed class ClusterDeployer(IKubectl kubectl, ChangeGate changes, ICakeLog log, MigrationJob migrations, SchemaCheck schemaCheck)
 {
     // Kinds the manifests create and a path switch or a new image may leave behind, with the label every suite object carries.
-    private const string PrunableKinds = "deployments.apps,statefulsets.apps,jobs.batch,services,networkpolicies.networking.k8s.io,poddisruptionbudgets.policy,serviceaccounts,configmaps";
+    private const string PrunableKinds = "deployments.apps,statefulsets.apps,jobs.batch,services,networkpolicies.networking.k8s.io,ingresses.networking.k8s.io,poddisruptionbudgets.policy,serviceaccounts,configmaps";
     private const string ManagedBySelector = "app.kubernetes.io/managed-by=mlflow-gke-deploy";
     private const string PostgresClaimsSelector = "app=postgres";
 

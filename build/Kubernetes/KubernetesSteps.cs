@@ -35,6 +35,8 @@ public sealed class KubernetesSteps : IDisposable
         Annotator = new ServiceAccountAnnotator(Kubectl, changes, log);
         Credentials = new DatabaseCredentials(Kubectl, changes, log);
         Auth = new AuthCredentials(Kubectl, changes, log);
+        Iap = new IapOAuthSecret(Kubectl, changes, log);
+        Ingress = new IngressAddress(Kubectl);
         Migrations = new MigrationJob(Kubectl, changes, log, TimeSpan.FromSeconds(1));
         Deployer = new ClusterDeployer(Kubectl, changes, log, Migrations, new SchemaCheck(Kubectl, changes, log, Migrations, database == DatabasePath.CloudSql));
         Drift = new LiveDrift(Kubectl);
@@ -60,6 +62,10 @@ public sealed class KubernetesSteps : IDisposable
     public DatabaseCredentials Credentials { get; }
 
     public AuthCredentials Auth { get; }
+
+    public IapOAuthSecret Iap { get; }
+
+    public IngressAddress Ingress { get; }
 
     public MigrationJob Migrations { get; }
 

@@ -110,6 +110,11 @@ internal static class GeneratedKustomization
                 .Append($"              {BackendStoreRevisionAnnotation}: {Quote(backendStoreRevision)}\n");
         }
 
+        if (topology.Hostname is { } hostname)
+        {
+            patches.Append(IngressHostPatch(hostname));
+        }
+
         if (topology.CloudSql is { ProxyArguments.Count: > 0 } cloudSql)
         {
             patches.Append($"  - target: {{group: apps, version: v1, kind: {topology.DatabaseWorkload.Kind}, name: {topology.DatabaseWorkload.Name}}}\n")
@@ -153,19 +158,40 @@ internal static class GeneratedKustomization
 
     /// <summary>
     /// The Host headers MLflow accepts: the Service's DNS names in <paramref name="ns"/>, with and without the port,
-    /// and localhost on any port, since <c>kubectl port-forward</c> may use any local port.
+    /// localhost on any port, since <c>kubectl port-forward</c> may use any local port, and the published hostname
+    /// (the load balancer forwards the client's Host header).
     /// </summary>
-    public static string AllowedHosts(string ns) =>
+    public static string AllowedHosts(string ns, string? hostname = null) =>
         string.Join(',', new[] { ServiceName, $"{ServiceName}.{ns}", $"{ServiceName}.{ns}.svc", $"{ServiceName}.{ns}.svc.cluster.local" }
             .SelectMany(host => new[] { host, $"{host}:{ServicePort}" })
-            .Concat(new[] { "localhost", "127.0.0.1" }.SelectMany(host => new[] { host, $"{host}:*" })));
+            .Concat(new[] { "localhost", "127.0.0.1" }.SelectMany(host => new[] { host, $"{host}:*" }))
+            .Concat(hostname == null ? [] : [hostname]));
+
+    /// <summary>The hostname in the Ingress's rule and the managed certificate's domain (the ingress component's example replaced).</summary>
+    private static string IngressHostPatch(string hostname) => new StringBuilder()
+        .Append("  - target: {group: networking.k8s.io, version: v1, kind: Ingress, name: mlflow}\n")
+        .Append("    patch: |-\n")
+        .Append("      - op: replace\n")
+        .Append("        path: /spec/rules/0/host\n")
+        .Append($"        value: {Quote(hostname)}\n")
+        .Append("  - target: {group: networking.gke.io, version: v1, kind: ManagedCertificate, name: mlflow}\n")
+        .Append("    patch: |-\n")
+        .Append("      - op: replace\n")
+        .Append("        path: /spec/domains\n")
+        .Append($"        value: [{Quote(hostname)}]\n")
+        .ToString();
 
     private static IEnumerable<(string Key, string Value)> ConfigValues(DeploySettings settings, Topology topology)
     {
         yield return ("ARTIFACTS_DESTINATION", $"gs://{settings.BucketName}/{ArtifactsFolder}");
-        if (settings.Namespace != CommittedNamespace)
+        if (settings.Namespace != CommittedNamespace || topology.Hostname != null)
         {
-            yield return ("ALLOWED_HOSTS", AllowedHosts(settings.Namespace));
+            yield return ("ALLOWED_HOSTS", AllowedHosts(settings.Namespace, topology.Hostname));
+        }
+
+        if (topology.Hostname is { } hostname)
+        {
+            yield return ("CORS_ALLOWED_ORIGINS", $"https://{hostname}");
         }
 
         if (topology.CloudSql is { } cloudSql)

@@ -61,6 +61,15 @@ public sealed class DeploySettings : ISettingLookup
 
     public AuthMode Auth => Required<AuthMode>(SettingNames.Auth);
 
+    public ExposeMode Expose => Required<ExposeMode>(SettingNames.Expose);
+
+    /// <summary>The DNS name MLflow is published at; null unless EXPOSE=ingress (whose parser requires it).</summary>
+    public string? MlflowHostname => Expose == ExposeMode.Ingress ? Required<string>(SettingNames.MlflowHostname) : null;
+
+    public string IapClientId => Required<string>(SettingNames.IapClientId);
+
+    public string IapClientSecret => Required<string>(SettingNames.IapClientSecret);
+
     /// <summary>Verify's login when given; null means the admin from the Secret mlflow-auth.</summary>
     public string? MlflowTrackingUsername => Get(SettingNames.MlflowTrackingUsername) as string;
 

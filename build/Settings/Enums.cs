@@ -23,7 +23,15 @@ public enum CloudSqlAuth
 public enum AuthMode
 {
     Basic,
+    Iap,
     None,
+}
+
+/// <summary>How MLflow is reached from outside the cluster: not at all (kubectl port-forward), or through GKE Ingress over HTTPS.</summary>
+public enum ExposeMode
+{
+    None,
+    Ingress,
 }
 
 public static class SettingValues
@@ -33,4 +41,8 @@ public static class SettingValues
     public static string ToSettingValue(this CloudSqlEngine engine) => engine == CloudSqlEngine.MySql ? "mysql" : "postgres";
 
     public static string ToSettingValue(this CloudSqlAuth auth) => auth == CloudSqlAuth.Iam ? "iam" : "password";
+
+    public static string ToSettingValue(this AuthMode auth) => auth.ToString().ToLowerInvariant();
+
+    public static string ToSettingValue(this ExposeMode expose) => expose.ToString().ToLowerInvariant();
 }

@@ -17,8 +17,8 @@ public abstract partial record SettingDefault(string Text)
     /// </summary>
     public static SettingDefault Template(string template) => new TemplateDefault(template);
 
-    /// <summary>A value chosen from other settings by <paramref name="compute"/>; <paramref name="text"/> says how.</summary>
-    public static SettingDefault Computed(string text, Func<ISettingLookup, string> compute) => new ComputedDefault(text, compute);
+    /// <summary>A value chosen from other settings by <paramref name="compute"/> (null: none); <paramref name="text"/> says how.</summary>
+    public static SettingDefault Computed(string text, Func<ISettingLookup, string?> compute) => new ComputedDefault(text, compute);
 
     /// <summary>No value: the suite does what <paramref name="text"/> describes instead.</summary>
     public static SettingDefault Behaviour(string text) => new BehaviourDefault(text);
@@ -47,9 +47,11 @@ public abstract partial record SettingDefault(string Text)
                 : null;
     }
 
-    private sealed record ComputedDefault(string Description, Func<ISettingLookup, string> Compute) : SettingDefault(Description)
+    private sealed record ComputedDefault(string Description, Func<ISettingLookup, string?> Compute) : SettingDefault(Description)
     {
-        public override string ValueText(ISettingLookup settings) => Compute(settings);
+        public override string? ValueText(ISettingLookup settings) => Compute(settings);
+
+        public override string Display(ISettingLookup settings) => ValueText(settings) ?? Text;
     }
 
     private sealed record BehaviourDefault(string Description) : SettingDefault(Description)

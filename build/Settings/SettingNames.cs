@@ -21,6 +21,10 @@ public static class SettingNames
     public const string CloudSqlPrivateIp = "CLOUDSQL_PRIVATE_IP";
     public const string CloudSqlAuth = "CLOUDSQL_AUTH";
     public const string Auth = "AUTH";
+    public const string Expose = "EXPOSE";
+    public const string MlflowHostname = "MLFLOW_HOSTNAME";
+    public const string IapClientId = "IAP_CLIENT_ID";
+    public const string IapClientSecret = "IAP_CLIENT_SECRET";
     public const string MlflowTrackingUsername = "MLFLOW_TRACKING_USERNAME";
     public const string MlflowTrackingPassword = "MLFLOW_TRACKING_PASSWORD";
     public const string MlflowServiceAccountId = "MLFLOW_SERVICE_ACCOUNT_ID";
@@ -63,7 +67,11 @@ public static class SettingNames
         new(CloudSqlEngine, "Cloud SQL engine: postgres or mysql.", SettingParser.Choice(("postgres", Settings.CloudSqlEngine.Postgres), ("mysql", Settings.CloudSqlEngine.MySql)), SettingDefault.Value("postgres")),
         new(CloudSqlPrivateIp, "Connect the Cloud SQL proxy over private IP (true/false).", SettingParser.Flag, SettingDefault.Value("false")),
         new(CloudSqlAuth, "How MLflow logs in to Cloud SQL: password (DB_USER/DB_PASSWORD) or iam (IAM database authentication as the proxy's Google service account, no password).", SettingParser.Choice(("password", Settings.CloudSqlAuth.Password), ("iam", Settings.CloudSqlAuth.Iam)), SettingDefault.Value("password")),
-        new(Auth, "Who may use MLflow: basic (MLflow's basic-auth app, an admin generated into the Secret mlflow-auth) or none (no login; only while the server is not exposed).", SettingParser.Choice(("basic", AuthMode.Basic), ("none", AuthMode.None)), SettingDefault.Value("basic")),
+        new(Auth, "Who may use MLflow: basic (MLflow's basic-auth app, an admin generated into the Secret mlflow-auth), iap (Identity-Aware Proxy on the load balancer; needs EXPOSE=ingress, IAP_CLIENT_ID and IAP_CLIENT_SECRET) or none (no login; refused unless EXPOSE=none).", SettingRules.Auth, SettingDefault.Value("basic")),
+        new(Expose, "How MLflow is reached from outside the cluster: none (kubectl port-forward only) or ingress (GKE Ingress: Google's external HTTPS load balancer with a Google-managed certificate for MLFLOW_HOSTNAME).", SettingRules.Expose, SettingDefault.Value("none")),
+        new(MlflowHostname, "DNS name MLflow is served at with EXPOSE=ingress (e.g. mlflow.example.com): the certificate's domain, MLflow's allowed host and CORS origin; point its A record at the Ingress's address.", SettingRules.Hostname),
+        new(IapClientId, "OAuth client ID Identity-Aware Proxy uses with AUTH=iap (NUMBER-ID.apps.googleusercontent.com); also the audience of Verify's ID token.", SettingRules.OAuthClientId),
+        new(IapClientSecret, "OAuth client secret of IAP_CLIENT_ID; Apply writes it into the Secret mlflow-iap-oauth that the Ingress's BackendConfig names.", SettingParser.Secret, IsSecret: true),
         new(MlflowServiceAccountId, "Account ID of MLflow's Google service account (the part before @).", SettingRules.ServiceAccountId),
         new(ResourceSuffix, "Suffix of the Cloud SQL proxy's Google service account, mlflow-csql-proxy-SUFFIX.", SettingRules.ResourceSuffix),
         new(ArtifactRegistryRepository, "Artifact Registry repository of the default image repository.", SettingRules.RepositoryId, SettingDefault.Value("mlflow")),
@@ -81,7 +89,7 @@ public static class SettingNames
         new(WaitTimeout, "How long Apply waits for the migration Job and WaitReady for rollouts (e.g. 600s, 10m).", SettingParser.Duration(TimeSpan.FromSeconds(1), TimeSpan.FromHours(24)), SettingDefault.Value("10m")),
         new(WaitScaleUpGrace, "How long WaitReady waits for the cluster autoscaler to react to an unschedulable pod before failing (1s to 10m).", SettingParser.Duration(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10)), SettingDefault.Value("90s")),
         new(WaitRestartLimit, "Restarts after which WaitReady fails a crash-looping container, once its dependencies are ready (1 to 20).", SettingParser.Integer(1, 20), SettingDefault.Value("3")),
-        new(MlflowUrl, "URL of the MLflow server for Verify, when it is exposed (http or https).", SettingRules.HttpUrl, SettingDefault.Behaviour("kubectl port-forward svc/mlflow")),
+        new(MlflowUrl, "URL of the MLflow server for Verify (http or https).", SettingRules.HttpUrl, SettingDefault.Computed("https://MLFLOW_HOSTNAME with EXPOSE=ingress, else kubectl port-forward svc/mlflow", settings => settings.Get(Expose) is ExposeMode.Ingress && settings.Get(MlflowHostname) is string hostname ? $"https://{hostname}" : null)),
         new(MlflowTrackingUsername, "User Verify logs in as with AUTH=basic.", SettingRules.MlflowUsername, SettingDefault.Behaviour("the admin in the Secret mlflow-auth")),
         new(MlflowTrackingPassword, "Password of MLFLOW_TRACKING_USERNAME for Verify.", SettingParser.Secret, SettingDefault.Behaviour("the admin's, from the Secret mlflow-auth"), IsSecret: true),
         new(DeleteData, "Allow deleting the in-cluster PostgreSQL volume (true/false).", SettingParser.Flag, SettingDefault.Value("false")),

@@ -62,6 +62,35 @@ public static partial class SettingRules
     /// <summary>Basic authentication separates user and password with ':', so a user name cannot hold one.</summary>
     public static SettingParser MlflowUsername { get; } = SettingParser.Pattern(MlflowUsernamePattern(), "an MLflow user name has 1 to 64 characters, none of them ':' or a space");
 
+    /// <summary>
+    /// basic, iap or none, with what each needs of EXPOSE: without a login MLflow must not be published, and IAP sits on the
+    /// load balancer that EXPOSE=ingress creates.
+    /// </summary>
+    public static SettingParser Auth { get; } = new((value, settings) =>
+    {
+        var parsed = SettingParser.Choice(("basic", AuthMode.Basic), ("iap", AuthMode.Iap), ("none", AuthMode.None)).Parse(value, settings);
+        return (parsed.Value, settings.Get(SettingNames.Expose)) switch
+        {
+            (AuthMode.None, ExposeMode.Ingress) => SettingParse.Fail($"{SettingNames.Expose}=ingress publishes MLflow on the internet, and AUTH=none would let anyone who finds the address read and write every run and artifact; set AUTH=basic (the default) or AUTH=iap, or {SettingNames.Expose}=none"),
+            (AuthMode.Iap, not ExposeMode.Ingress) => SettingParse.Fail($"Identity-Aware Proxy runs on the load balancer that {SettingNames.Expose}=ingress creates, and {SettingNames.Expose} is none; set {SettingNames.Expose}=ingress and {SettingNames.MlflowHostname}, or AUTH=basic"),
+            _ => parsed,
+        };
+    });
+
+    /// <summary>none or ingress; ingress needs the hostname the certificate and MLflow's host check are made for.</summary>
+    public static SettingParser Expose { get; } = new((value, settings) =>
+    {
+        var parsed = SettingParser.Choice(("none", ExposeMode.None), ("ingress", ExposeMode.Ingress)).Parse(value, settings);
+        return parsed.Value is ExposeMode.Ingress && !settings.IsSet(SettingNames.MlflowHostname)
+            ? SettingParse.Fail($"ingress serves MLflow at https://{SettingNames.MlflowHostname} with a certificate for that name; set {SettingNames.MlflowHostname} (for example mlflow.example.com), a name whose DNS you can point at the Ingress")
+            : parsed;
+    });
+
+    /// <summary>A fully qualified DNS name a Google-managed certificate can be issued for: no wildcard, at most 63 characters.</summary>
+    public static SettingParser Hostname { get; } = SettingParser.Pattern(HostnamePattern(), "a hostname is a lowercase DNS name with at least one dot, such as mlflow.example.com, at most 63 characters (a Google-managed certificate's limit), without scheme, port, path or wildcard");
+
+    public static SettingParser OAuthClientId { get; } = SettingParser.Pattern(OAuthClientIdPattern(), "an OAuth client ID looks like 123456789012-abc123def456.apps.googleusercontent.com (APIs & Services → Credentials in the console)");
+
     /// <summary>An absolute http(s) URL without credentials, which would otherwise be printed in the logs.</summary>
     public static SettingParser HttpUrl { get; } = new((value, _) =>
         !Uri.TryCreate(value, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)
@@ -182,6 +211,12 @@ public static partial class SettingRules
 
     [GeneratedRegex("^[a-z_][a-z0-9_]{0,31}$")]
     private static partial Regex DatabaseUserPattern();
+
+    [GeneratedRegex(@"^(?=.{4,63}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z][-a-z0-9]{0,61}[a-z0-9]$")]
+    private static partial Regex HostnamePattern();
+
+    [GeneratedRegex(@"^[0-9]+-[a-z0-9]+\.apps\.googleusercontent\.com$")]
+    private static partial Regex OAuthClientIdPattern();
 
     [GeneratedRegex(@"^[^\s:]{1,64}$")]
     private static partial Regex MlflowUsernamePattern();

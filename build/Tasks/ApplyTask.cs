@@ -5,11 +5,12 @@ using MlflowGke.Build.Settings;
 namespace MlflowGke.Build.Tasks;
 
 [TaskName("Apply")]
-[TaskDescription("Pins every image by digest, writes the database Secrets (and with AUTH=basic the Secret mlflow-auth), applies the rendered manifest but the MLflow server; when a schema migration is due, backs the database up first (unless --skip-backup); waits for the migration Job, then applies the server; deletes nothing (Prune does, after WaitReady).")]
+[TaskDescription("Pins every image by digest, writes the database Secrets (and with AUTH=basic the Secret mlflow-auth, with AUTH=iap mlflow-iap-oauth), applies the rendered manifest but the MLflow server; when a schema migration is due, backs the database up first (unless --skip-backup); waits for the migration Job, then applies the server; deletes nothing (Prune does, after WaitReady).")]
 [IsDependentOn(typeof(AnnotateTask))]
 [RequiresSettings(SettingNames.KubeContext, SettingNames.ImageRepository, SettingNames.BucketNameMlflow, SettingNames.MlflowServiceAccountId, SettingNames.ProjectId)]
 [RequiresSettings(SettingNames.CloudSqlInstanceName, SettingNames.ResourceSuffix, OnlyOn = [DatabasePath.CloudSql])]
 [RequiresSettings(SettingNames.DatabasePassword, OnlyOn = [DatabasePath.CloudSql], OnlyWhen = $"{SettingNames.CloudSqlAuth}=password")]
+[RequiresSettings(SettingNames.IapClientId, SettingNames.IapClientSecret, OnlyWhen = $"{SettingNames.Auth}=iap")]
 [Preflight(PreflightCheck.KubeContext)]
 [Preflight(PreflightCheck.DatabaseSwitch)]
 [Preflight(PreflightCheck.ThirdPartyImages)]
@@ -25,6 +26,11 @@ public sealed class ApplyTask : AsyncFrostingTask<BuildContext>
         if (topology.AuthDatabaseTarget is { } authDatabase)
         {
             await kubernetes.Auth.EnsureAsync(authDatabase.Uri(backendStore.Login ?? topology.DatabaseLogin), context.Cancellation);
+        }
+
+        if (topology.Auth == AuthMode.Iap)
+        {
+            await kubernetes.Iap.EnsureAsync(settings.IapClientId, settings.IapClientSecret);
         }
 
         var rendered = context.Rendered = await context.Renderer.RenderAsync(image, backendStore.Revision, context.PinnedImages);

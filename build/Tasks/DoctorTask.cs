@@ -5,7 +5,7 @@ using MlflowGke.Build.Doctor;
 namespace MlflowGke.Build.Tasks;
 
 [TaskName("Doctor")]
-[TaskDescription("Checks this machine: dotnet, docker, kubectl, diff, the kube context and Google credentials; and whether the cluster enforces NetworkPolicy.")]
+[TaskDescription("Checks this machine: dotnet, docker, kubectl, diff, the kube context and Google credentials; whether the cluster enforces NetworkPolicy; with EXPOSE=ingress the Ingress's address and the DNS record it needs.")]
 public sealed class DoctorTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)

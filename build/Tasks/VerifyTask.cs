@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
 using MlflowGke.Build.Kubernetes;
@@ -7,8 +8,9 @@ using MlflowGke.Build.Verify;
 namespace MlflowGke.Build.Tasks;
 
 [TaskName("Verify")]
-[TaskDescription("Smoke-tests MLflow end to end: health, logged in with AUTH=basic, an experiment and a run with a parameter and a metric, an artifact written to the bucket through the server and read back; then deletes the run; with AUTH=basic a call without credentials must be refused (401).")]
+[TaskDescription("Smoke-tests MLflow end to end: health, logged in (AUTH=basic: MLflow's login; AUTH=iap: a Google ID token for IAP), an experiment and a run with a parameter and a metric, an artifact written to the bucket through the server and read back; then deletes the run; a call without credentials must be refused.")]
 [RequiresSettings(SettingNames.KubeContext, UnlessSet = SettingNames.MlflowUrl)]
+[RequiresSettings(SettingNames.IapClientId, OnlyWhen = $"{SettingNames.Auth}=iap")]
 public sealed class VerifyTask : AsyncFrostingTask<BuildContext>
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
@@ -24,24 +26,28 @@ public sealed class VerifyTask : AsyncFrostingTask<BuildContext>
         await using var endpoint = await MlflowEndpoint.OpenAsync(settings.MlflowUrl, context.PortForward, settings.KubeContext, settings.Namespace, cancellation.Token);
         context.Log.Information("Verifying MLflow at {0}", endpoint.Description);
         using var http = new HttpClient { BaseAddress = endpoint.BaseAddress, Timeout = RequestTimeout };
-        if (context.Topology.Auth == AuthMode.Basic)
-        {
-            var login = await LoginAsync(context, cancellation.Token);
-            http.DefaultRequestHeaders.Authorization = login.Authorization();
-        }
-
+        http.DefaultRequestHeaders.Authorization = await AuthorizationAsync(context, cancellation.Token);
         var diagnosis = new SmokeTestDiagnosis(DiagnosisFactsFor(settings, context.Topology, endpoint));
         var result = await new MlflowSmokeTest(new MlflowRestClient(http, endpoint.HostHeader), diagnosis, context.Log, TimeProvider.System)
             .RunAsync(cancellation.Token);
-        if (context.Topology.Auth == AuthMode.Basic)
+        if (context.Topology.Auth != AuthMode.None)
         {
-            using var anonymous = new HttpClient { BaseAddress = endpoint.BaseAddress, Timeout = RequestTimeout };
-            await AnonymousAccessCheck.EnsureRefusedAsync(anonymous, endpoint.HostHeader, cancellation.Token);
-            context.Log.Information("MLflow refuses the tracking API without credentials (401).");
+            // A redirect to Google's sign-in is IAP's refusal: it is not followed.
+            using var anonymous = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = endpoint.BaseAddress, Timeout = RequestTimeout };
+            var refusal = await AnonymousAccessCheck.EnsureRefusedAsync(anonymous, endpoint.HostHeader, context.Topology.Auth, cancellation.Token);
+            context.Log.Information("MLflow refuses the tracking API without credentials ({0}).", refusal);
         }
 
         context.Log.Information("MLflow works end to end: run {0} in experiment {1} logged, stored {2} in the bucket, read it back, and was deleted.", result.RunId, result.ExperimentId, result.ArtifactPath);
     }
+
+    /// <summary>Basic: MLflow's login; IAP: a Google ID token for the OAuth client; none: no credentials.</summary>
+    private static async Task<AuthenticationHeaderValue?> AuthorizationAsync(BuildContext context, CancellationToken cancellationToken) => context.Topology.Auth switch
+    {
+        AuthMode.Basic => (await LoginAsync(context, cancellationToken)).Authorization(),
+        AuthMode.Iap => new AuthenticationHeaderValue("Bearer", await context.GoogleIdToken.GetAsync(context.Settings.IapClientId, cancellationToken)),
+        _ => null,
+    };
 
     /// <summary>MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD when both are set, else the admin from the Secret mlflow-auth.</summary>
     private static async Task<MlflowCredentials> LoginAsync(BuildContext context, CancellationToken cancellationToken) =>

@@ -102,6 +102,31 @@ public sealed class TopologyTests
     }
 
     [Test]
+    public void Iap_exposes_the_server_behind_identity_aware_proxy_without_mlflows_own_login()
+    {
+        // Given
+        var values = new Dictionary<string, string>(RenderCase.InCluster.Values)
+        {
+            [SettingNames.Auth] = "iap",
+            [SettingNames.Expose] = "ingress",
+            [SettingNames.MlflowHostname] = "mlflow.example.org",
+        };
+        var settings = new RenderCase("in-cluster behind IAP", values, RenderCase.InCluster.Image).Settings();
+
+        // When
+        var topology = new Topology(settings);
+
+        // Then
+        Assert.Multiple(() =>
+        {
+            Assert.That(topology.Components, Is.EqualTo(new[] { "components/ingress", "components/iap" }), "the iap component patches the ingress component's BackendConfig");
+            Assert.That(topology.IsExposed, Is.True);
+            Assert.That(topology.Hostname, Is.EqualTo("mlflow.example.org"));
+            Assert.That(topology.AuthDatabaseTarget, Is.Null);
+        });
+    }
+
+    [Test]
     public void Parts_that_need_no_setting_are_read_without_the_settings_other_parts_need()
     {
         // Given: only what WaitReady alone needs

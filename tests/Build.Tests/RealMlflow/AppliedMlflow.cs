@@ -51,7 +51,8 @@ public sealed class AppliedMlflow : IAsyncDisposable
 
     /// <param name="database">in-cluster or cloud-sql.</param>
     /// <param name="cloudSqlPassword">DB_PASSWORD on the cloud-sql path.</param>
-    public static async Task<AppliedMlflow> ApplyAsync(string database, string cloudSqlPassword)
+    /// <param name="settings">More settings for Apply, as environment variables (EXPOSE, MLFLOW_HOSTNAME, ...).</param>
+    public static async Task<AppliedMlflow> ApplyAsync(string database, string cloudSqlPassword, IReadOnlyDictionary<string, string>? settings = null)
     {
         var mlflow = RealMlflowRequirement.Check();
         var kube = await KubeTestEnvironment.StartAsync();
@@ -62,6 +63,11 @@ public sealed class AppliedMlflow : IAsyncDisposable
             if (database == "cloud-sql")
             {
                 build.Environment["DB_PASSWORD"] = cloudSqlPassword;
+            }
+
+            foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+            {
+                build.Environment[name] = value;
             }
 
             var applied = await build.RunAsync(KubeTestEnvironment.ThroughApply);

@@ -60,6 +60,20 @@ public sealed class GeneratedKustomizationTests
     }
 
     [Test]
+    public void Exposure_adds_the_ingress_component_and_puts_the_hostname_in_the_rule_the_certificate_the_hosts_and_the_cors_origin()
+    {
+        var values = new Dictionary<string, string>(RenderCase.InCluster.Values) { [SettingNames.Expose] = "ingress", [SettingNames.MlflowHostname] = "mlflow.example.org" };
+
+        var yaml = For(new RenderCase("in-cluster exposed", values, RenderCase.InCluster.Image).Settings(), RenderCase.InCluster.Image, "../mlflow");
+
+        Assert.That(yaml, Does.Contain("  - \"../mlflow/components/ingress\"\n").And.Not.Contain("components/iap"));
+        Assert.That(yaml, Does.Contain("        path: /spec/rules/0/host\n        value: \"mlflow.example.org\"\n"));
+        Assert.That(yaml, Does.Contain("        path: /spec/domains\n        value: [\"mlflow.example.org\"]\n"));
+        Assert.That(yaml, Does.Contain($"      - \"ALLOWED_HOSTS={GeneratedKustomization.AllowedHosts(GeneratedKustomization.CommittedNamespace)},mlflow.example.org\"\n"));
+        Assert.That(yaml, Does.Contain("      - \"CORS_ALLOWED_ORIGINS=https://mlflow.example.org\"\n"));
+    }
+
+    [Test]
     public void The_workload_identity_annotation_is_left_to_Annotate()
     {
         var yaml = For(RenderCase.CloudSqlMySqlPrivate.Settings(), RenderCase.CloudSqlMySqlPrivate.Image, "../mlflow");

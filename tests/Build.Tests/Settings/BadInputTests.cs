@@ -109,6 +109,18 @@ public sealed partial class BadInputTests
         yield return Argument("DELETE_DATA", "--delete-data=");
         yield return Argument("NO_ROLLBACK", "--no-rollback=maybe");
         yield return Argument("PLAN", "--plan=maybe");
+        yield return new TestCaseData("AUTH", new[] { "--auth=none", "--expose=ingress", "--mlflow-hostname=mlflow.example.com" }, new Dictionary<string, string>(), null)
+            .SetName("AUTH: none while EXPOSE=ingress publishes the server");
+        yield return Argument("AUTH", "--auth=iap");
+        yield return Argument("AUTH", "--auth=oauth");
+        yield return Argument("EXPOSE", "--expose=ingress");
+        yield return Argument("EXPOSE", "--expose=loadbalancer");
+        yield return Argument("MLFLOW_HOSTNAME", "--mlflow-hostname=https://mlflow.example.com");
+        yield return Argument("MLFLOW_HOSTNAME", "--mlflow-hostname=*.example.com");
+        yield return Argument("MLFLOW_HOSTNAME", "--mlflow-hostname=mlflow");
+        yield return Argument("MLFLOW_HOSTNAME", "--mlflow-hostname=MLflow.Example.com");
+        yield return Argument("IAP_CLIENT_ID", "--iap-client-id=my-client");
+        yield return Argument("IAP_CLIENT_SECRET", "--iap-client-secret=GOCSPX-secret");
         yield return Argument("PLAN", "--plan=");
     }
 

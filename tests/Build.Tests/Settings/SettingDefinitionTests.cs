@@ -68,6 +68,26 @@ public sealed class SettingDefinitionTests
     }
 
     [Test]
+    public void Verify_goes_through_https_at_the_hostname_when_the_server_is_exposed()
+    {
+        // Given
+        var settings = TestSettings.Parse(new Dictionary<string, string> { [SettingNames.Expose] = "ingress", [SettingNames.MlflowHostname] = "mlflow.example.org" });
+
+        // Then
+        Assert.That(settings.MlflowUrl, Is.EqualTo(new Uri("https://mlflow.example.org")));
+    }
+
+    [Test]
+    public void Verify_goes_through_kubectl_port_forward_when_the_server_is_not_exposed()
+    {
+        // Given a hostname that is not used
+        var settings = TestSettings.Parse(new Dictionary<string, string> { [SettingNames.MlflowHostname] = "mlflow.example.org" });
+
+        // Then
+        Assert.That(settings.MlflowUrl, Is.Null);
+    }
+
+    [Test]
     public void A_missing_derived_setting_names_the_settings_it_is_derived_from()
     {
         // Given nothing set

@@ -11,6 +11,7 @@ public sealed class VerifyTaskTests
 
     private const string TrackingUser = "verifier";
     private const string TrackingPassword = "s3cret-Verify-pw";
+    private const string IapIdToken = "eyJhbGciOiJSUzI1NiJ9.iap-audience-token.signature";
 
     private FakeMlflowServer _mlflow = null!;
 
@@ -234,6 +235,42 @@ public sealed class VerifyTaskTests
     }
 
     [Test]
+    public async Task Auth_iap_presents_a_google_id_token_and_requires_iap_to_refuse_an_anonymous_call()
+    {
+        // Given IAP in front of the server, and the ID token Google's client gives for the OAuth client
+        _mlflow.BasicAuth = null;
+        _mlflow.IapIdToken = IapIdToken;
+
+        // When
+        var result = await VerifyIapAsync();
+
+        // Then
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.Zero, result.ToString);
+            Assert.That(result.Output, Does.Contain("MLflow refuses the tracking API without credentials (302, redirected to accounts.google.com)."));
+            Assert.That(result.All, Does.Not.Contain(IapIdToken));
+        });
+    }
+
+    [Test]
+    public async Task Auth_iap_fails_verify_when_the_server_answers_without_credentials()
+    {
+        // Given a server without IAP in front
+        _mlflow.BasicAuth = null;
+
+        // When
+        var result = await VerifyIapAsync();
+
+        // Then
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString);
+            Assert.That(result.All, Does.Contain("was answered 200 instead of being refused by Identity-Aware Proxy: IAP is not on"));
+        });
+    }
+
+    [Test]
     public async Task Health_not_ok_stops_before_any_write()
     {
         _mlflow.Health = (404, "default backend - 404");
@@ -264,6 +301,14 @@ public sealed class VerifyTaskTests
     }
 
     /// <summary>Verify against the fake with AUTH=basic and the login from MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD.</summary>
+    /// <summary>Verify with AUTH=iap; the ID token comes from GOOGLE_ID_TOKEN, the double of Google's credentials.</summary>
+    private Task<BuildResult> VerifyIapAsync()
+    {
+        var build = new BuildProcess();
+        build.Environment["GOOGLE_ID_TOKEN"] = IapIdToken;
+        return build.RunAsync("--target=Verify", $"--mlflow-url={_mlflow.Uri}", "--auth=iap", "--expose=ingress", "--mlflow-hostname=mlflow.example.org", "--iap-client-id=123456789012-abcdef0123456789.apps.googleusercontent.com");
+    }
+
     private Task<BuildResult> VerifyAsync(params string[] arguments)
     {
         var build = new BuildProcess();

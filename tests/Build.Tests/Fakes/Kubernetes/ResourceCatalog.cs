@@ -11,7 +11,7 @@ public sealed record ResourceType(string Group, string Version, string Plural, s
     public string GroupVersionPath => Group.Length == 0 ? $"api/{Version}" : $"apis/{Group}/{Version}";
 
     /// <summary>The API server ignores status in writes to these kinds: status belongs to the controllers.</summary>
-    public bool HasStatusSubresource => Kind is "Deployment" or "StatefulSet" or "Job" or "Pod";
+    public bool HasStatusSubresource => Kind is "Deployment" or "StatefulSet" or "Job" or "Pod" or "Ingress";
 }
 
 /// <summary>

@@ -56,6 +56,12 @@ public sealed class FakeMlflowServer : IAsyncDisposable
     /// </summary>
     public (string Username, string Password)? BasicAuth { get; set; }
 
+    /// <summary>
+    /// Identity-Aware Proxy in front of the server (AUTH=iap) when set, on every path: a request without credentials is
+    /// redirected (302) to Google's sign-in, one whose bearer token is not this ID token is answered 401, as IAP does.
+    /// </summary>
+    public string? IapIdToken { get; set; }
+
     /// <summary>What GET /health answers; a healthy MLflow answers 200 "OK".</summary>
     public (int StatusCode, string Body) Health { get; set; } = (200, "OK");
 
@@ -171,7 +177,13 @@ public sealed class FakeMlflowServer : IAsyncDisposable
         }
 
         IResult result;
-        if (request.Path is not ("/health" or "/version") && !HostAllowed(request.Host))
+        if (IapIdToken is { } idToken && http.Request.Headers.Authorization.ToString() is var presented && presented != $"Bearer {idToken}")
+        {
+            result = presented.Length == 0
+                ? Results.Redirect("https://accounts.google.com/o/oauth2/v2/auth?client_id=iap&response_type=code&scope=openid+email")
+                : Results.Text("Invalid IAP credentials: JWT signature is invalid", "text/html", statusCode: StatusCodes.Status401Unauthorized);
+        }
+        else if (request.Path is not ("/health" or "/version") && !HostAllowed(request.Host))
         {
             result = Results.Text(InvalidHostMessage, "text/plain", statusCode: StatusCodes.Status403Forbidden);
         }
