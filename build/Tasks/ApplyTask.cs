@@ -30,7 +30,7 @@ public sealed class ApplyTask : AsyncFrostingTask<BuildContext>
 
         if (topology.Auth == AuthMode.Iap)
         {
-            await kubernetes.Iap.EnsureAsync(settings.IapClientId, settings.IapClientSecret);
+            await kubernetes.Iap.EnsureAsync(settings.IapClientId, settings.IapClientSecret, context.Cancellation);
         }
 
         var rendered = context.Rendered = await context.Renderer.RenderAsync(image, backendStore.Revision, context.PinnedImages);
