@@ -184,6 +184,8 @@ public sealed record KubeResource(string Group, string Version, string Plural, s
         new("apps", "v1", "statefulsets", "StatefulSet", true),
         new("batch", "v1", "jobs", "Job", true),
         new("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true),
+        new("networking.k8s.io", "v1", "ingresses", "Ingress", true),
+        new("networking.gke.io", "v1", "managedcertificates", "ManagedCertificate", true),
         new("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true),
         new("coordination.k8s.io", "v1", "leases", "Lease", true),
     ];
