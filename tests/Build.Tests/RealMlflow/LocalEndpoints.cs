@@ -33,7 +33,9 @@ public sealed partial class LocalEndpoints(string databaseHost, int databasePort
 
     /// <summary>Each database on the server of a test's own: mlflowdb → the test's database, mlflow_auth → TEST_mlflow_auth.</summary>
     public string LocalDatabase(string database) =>
-        database is "" or CloudSqlTarget.DatabaseName ? databaseName : $"{databaseName}_{database}";
+        database is "" or CloudSqlTarget.DatabaseName ? databaseName
+        : database == databaseName || database.StartsWith($"{databaseName}_", StringComparison.Ordinal) ? database // already redirected
+        : $"{databaseName}_{database}";
 
     // The user information is matched greedily up to the last '@', so an unencoded password holding '@', ':' or '/'
     // still leaves the real host in place (and reaches the server as broken as the pod would send it).
