@@ -38,6 +38,7 @@ public sealed class ExposureTests
             Assert.That(config["data"]!["ALLOWED_HOSTS"]!.GetValue<string>().Split(','), Does.Contain(Hostname).And.Contain("localhost:*"));
             Assert.That(config["data"]!["CORS_ALLOWED_ORIGINS"]!.GetValue<string>(), Is.EqualTo($"https://{Hostname}"));
             Assert.That(cluster.Server.Get("Deployment", Ns, "mlflow")!.ToJsonString(), Does.Contain("--cors-allowed-origins").And.Contains("basic-auth"));
+            Assert.That(LoadBalancerSources(cluster), Is.EqualTo(new[] { "35.191.0.0/16 TCP/5000", "130.211.0.0/22 TCP/5000" }), "the namespace denies by default; the load balancer's ranges are admitted");
         });
     }
 
@@ -131,6 +132,14 @@ public sealed class ExposureTests
     }
 
     private static string Name(JsonObject item) => item["metadata"]!["name"]!.GetValue<string>();
+
+    /// <summary>The sources NetworkPolicy mlflow-load-balancer admits, as "CIDR PROTOCOL/PORT".</summary>
+    private static IEnumerable<string> LoadBalancerSources(KubeTestEnvironment cluster)
+    {
+        var rule = cluster.Server.Get("NetworkPolicy", Ns, "mlflow-load-balancer")!["spec"]!["ingress"]!.AsArray().Single()!;
+        var port = rule["ports"]!.AsArray().Single()!;
+        return rule["from"]!.AsArray().Select(peer => $"{peer!["ipBlock"]!["cidr"]} {port["protocol"]}/{port["port"]}");
+    }
 
     /// <summary>A scalar of the object mlflow of <paramref name="kind"/>, by a dotted path (numbers index arrays).</summary>
     private static string? Field(KubeTestEnvironment cluster, string kind, string path)

@@ -18,6 +18,8 @@ public sealed partial class ManifestRendererTests(RenderCase renderCase)
 
     private bool IsCloudSql => _settings.Database == DatabasePath.CloudSql;
 
+    private bool IsExposed => _settings.Expose == ExposeMode.Ingress;
+
     [OneTimeSetUp]
     public async Task RenderOnce()
     {
@@ -40,8 +42,9 @@ public sealed partial class ManifestRendererTests(RenderCase renderCase)
             : ["ServiceAccount/postgres", "Service/postgres", "StatefulSet/postgres", "NetworkPolicy/postgres"];
 
         string[] metrics = _settings.Metrics ? ["PodMonitoring/mlflow", "NetworkPolicy/mlflow-metrics"] : [];
+        string[] exposure = IsExposed ? ["Ingress/mlflow", "ManagedCertificate/mlflow", "BackendConfig/mlflow", "FrontendConfig/mlflow", "NetworkPolicy/mlflow-load-balancer"] : [];
 
-        Assert.That(_manifest.KindsAndNames, Is.EquivalentTo(common.Concat(database).Concat(metrics)));
+        Assert.That(_manifest.KindsAndNames, Is.EquivalentTo(common.Concat(database).Concat(metrics).Concat(exposure)));
     }
 
     [Test]
@@ -51,7 +54,7 @@ public sealed partial class ManifestRendererTests(RenderCase renderCase)
         var documents = _manifest.Text.Split("\n---\n").Count(document => document.Trim().Length > 0);
 
         Assert.That(_manifest.Objects, Has.Count.EqualTo(documents));
-        Assert.That(_manifest.Objects.Select(item => item.ApiVersion), Has.None.Contains("beta").And.None.Contains("alpha"));
+        Assert.That(_manifest.Objects.Where(item => item.Kind != "FrontendConfig").Select(item => item.ApiVersion), Has.None.Contains("beta").And.None.Contains("alpha"), "GKE serves FrontendConfig only as v1beta1");
     }
 
     [Test]
@@ -242,10 +245,11 @@ public sealed partial class ManifestRendererTests(RenderCase renderCase)
     {
         var client = _settings.ClientNamespaceLabel is { } label ? new[] { $"namespace:{label} TCP/5000" } : [];
         var collectors = _settings.Metrics ? new[] { "namespace:kubernetes.io/metadata.name In (gmp-system,gke-gmp-system) TCP/5000" } : [];
+        var loadBalancer = IsExposed ? new[] { "cidr:35.191.0.0/16 TCP/5000", "cidr:130.211.0.0/22 TCP/5000" } : [];
 
         var ingress = new NetworkPolicies(_manifest).Ingress(_manifest.Workload("mlflow"));
 
-        Assert.That(ingress, Is.EquivalentTo(client.Concat(collectors).Append("pods:* TCP/5000")));
+        Assert.That(ingress, Is.EquivalentTo(client.Concat(collectors).Concat(loadBalancer).Append("pods:* TCP/5000")));
     }
 
     [Test]
@@ -263,6 +267,29 @@ public sealed partial class ManifestRendererTests(RenderCase renderCase)
             Assert.That(mlflow.Ports.Select(port => port.Name), Does.Contain("http"));
             Assert.That(monitor.Metadata.NamespaceProperty, Is.EqualTo(_settings.Namespace));
             Assert.That(mlflow.VolumeMounts.Select(mount => mount.MountPath), Does.Contain("/tmp"), "the metrics folder is on a writable volume");
+        }
+    }
+
+    [Test]
+    public void Exposed_the_ingress_routes_the_hostname_to_mlflow_and_the_load_balancer_checks_health_where_mlflow_answers_it()
+    {
+        var ingresses = _manifest.All<V1Ingress>().ToList();
+        Assert.That(ingresses, Has.Count.EqualTo(IsExposed ? 1 : 0));
+        foreach (var ingress in ingresses)
+        {
+            var rule = ingress.Spec.Rules.Single();
+            var backend = rule.Http.Paths.Single().Backend.Service;
+            var mlflow = _manifest.Workload("mlflow").Template.Spec.Containers[0];
+            var health = _manifest.Single<BackendConfig>("mlflow").Spec.HealthCheck!;
+            var service = _manifest.Single<V1Service>(backend.Name);
+
+            Assert.That(rule.Host, Is.EqualTo(_settings.MlflowHostname));
+            Assert.That(_manifest.Single<ManagedCertificate>(ingress.Metadata.Annotations["networking.gke.io/managed-certificates"]).Spec.Domains, Is.EqualTo(new[] { _settings.MlflowHostname }));
+            Assert.That(_manifest.Single<FrontendConfig>(ingress.Metadata.Annotations["networking.gke.io/v1beta1.FrontendConfig"]).Spec.RedirectToHttps?.Enabled, Is.True);
+            Assert.That(service.Spec.Ports.Select(port => port.Name), Does.Contain(backend.Port.Name));
+            Assert.That(service.Metadata.Annotations["cloud.google.com/backend-config"], Is.EqualTo("""{"default": "mlflow"}"""));
+            Assert.That((health.RequestPath, health.Port), Is.EqualTo((mlflow.ReadinessProbe.HttpGet.Path, mlflow.Ports.Single(port => port.Name == "http").ContainerPort)), "the probe's open /health on MLflow's port");
+            Assert.That(_manifest.Single<BackendConfig>("mlflow").Spec.Iap?.Enabled ?? false, Is.EqualTo(_settings.Auth == AuthMode.Iap));
         }
     }
 

@@ -27,8 +27,17 @@ public sealed record RenderCase(string Name, IReadOnlyDictionary<string, string>
         new ImageReference("europe-west1-docker.pkg.dev/my-proj/mlflow/mlflow", "3.6.0-abc123"));
 
     public static readonly RenderCase InClusterOtherNamespace = new(
-        "in-cluster, namespace team-a, digest, client namespaces",
-        new Dictionary<string, string>(InCluster.Values) { [SettingNames.Namespace] = "team-a", [SettingNames.BucketNameMlflow] = "gs://team-a-bucket/", [SettingNames.ClientNamespaceLabel] = "example.com/mlflow-client=true" },
+        "in-cluster, namespace team-a, digest, client namespaces, exposed behind IAP",
+        new Dictionary<string, string>(InCluster.Values)
+        {
+            [SettingNames.Namespace] = "team-a",
+            [SettingNames.BucketNameMlflow] = "gs://team-a-bucket/",
+            [SettingNames.ClientNamespaceLabel] = "example.com/mlflow-client=true",
+            [SettingNames.Expose] = "ingress",
+            [SettingNames.MlflowHostname] = "mlflow.team-a.example.org",
+            [SettingNames.Auth] = "iap",
+            [SettingNames.IapClientId] = "123456789012-abcdef0123456789.apps.googleusercontent.com",
+        },
         new ImageReference("registry.example.com:5000/ml/mlflow", "3.6.0", Digest));
 
     public static readonly RenderCase CloudSqlPostgres = new(
