@@ -95,7 +95,7 @@ public sealed class TopologyTests
         // Then
         Assert.Multiple(() =>
         {
-            Assert.That(topology.Components, Is.Empty);
+            Assert.That(topology.Components, Is.EqualTo(new[] { "components/metrics" }), "the case sets METRICS=true; no basic-auth");
             Assert.That(topology.AuthDatabaseTarget, Is.Null);
             Assert.That(topology.CloudSql!.Databases, Is.EqualTo(new[] { "mlflowdb" }));
         });
