@@ -21,8 +21,10 @@ namespace MlflowGke.Build.Kubernetes;
 /// </summary>
 public sealed class ClusterDeployer(IKubectl kubectl, ChangeGate changes, ICakeLog log, MigrationJob migrations, SchemaCheck schemaCheck)
 {
-    // Kinds the manifests create and a path switch or a new image may leave behind, with the label every suite object carries.
-    private const string PrunableKinds = "deployments.apps,statefulsets.apps,jobs.batch,services,networkpolicies.networking.k8s.io,ingresses.networking.k8s.io,poddisruptionbudgets.policy,serviceaccounts,configmaps";
+    // Kinds the manifests create and a path switch, a new image or a setting turned off may leave behind, with the label
+    // every suite object carries. GKE's and Managed Prometheus's custom kinds count as none where the cluster lacks their CRD.
+    private const string PrunableKinds = "deployments.apps,statefulsets.apps,jobs.batch,services,networkpolicies.networking.k8s.io,ingresses.networking.k8s.io,poddisruptionbudgets.policy,serviceaccounts,configmaps,"
+        + "managedcertificates.networking.gke.io,backendconfigs.cloud.google.com,frontendconfigs.networking.gke.io,podmonitorings.monitoring.googleapis.com";
     private const string ManagedBySelector = "app.kubernetes.io/managed-by=mlflow-gke-deploy";
     private const string PostgresClaimsSelector = "app=postgres";
 

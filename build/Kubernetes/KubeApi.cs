@@ -50,7 +50,10 @@ public sealed class KubeApi
         return await ReadAsync($"{type.Path(_namespace)}/{Uri.EscapeDataString(name)}", $"get {resource} {name}", cancellationToken);
     }
 
-    /// <summary>Items of one or more resource types (comma-separated) in the namespace that match the selectors.</summary>
+    /// <summary>
+    /// Items of one or more resource types (comma-separated) in the namespace that match the selectors. A custom resource
+    /// the cluster does not serve (its CRD is not installed) has none.
+    /// </summary>
     public async Task<IReadOnlyList<JsonObject>> ListAsync(string resources, string? labelSelector, string? fieldSelector, CancellationToken cancellationToken)
     {
         var query = string.Join('&', new[] { ("labelSelector", labelSelector), ("fieldSelector", fieldSelector) }
@@ -59,9 +62,13 @@ public sealed class KubeApi
         var items = new List<JsonObject>();
         foreach (var type in resources.Split(',').Select(KubeResource.Named))
         {
-            var list = await ReadAsync(type.Path(_namespace) + (query.Length > 0 ? $"?{query}" : string.Empty), $"get {type.Plural}", cancellationToken)
-                ?? throw new InvalidOperationException($"The API server has no {type.Plural} in {type.ApiVersion}.");
-            foreach (var item in list["items"]?.AsArray().OfType<JsonObject>() ?? [])
+            var list = await ReadAsync(type.Path(_namespace) + (query.Length > 0 ? $"?{query}" : string.Empty), $"get {type.Plural}", cancellationToken);
+            if (list == null && !type.IsCustom)
+            {
+                throw new InvalidOperationException($"The API server has no {type.Plural} in {type.ApiVersion}.");
+            }
+
+            foreach (var item in list?["items"]?.AsArray().OfType<JsonObject>() ?? [])
             {
                 item["kind"] = type.Kind;
                 item["apiVersion"] = type.ApiVersion;
@@ -170,6 +177,9 @@ public sealed class KubeApi
 /// <summary>The API types the suite reads (and the Lease it writes), by the names kubectl accepts for them.</summary>
 public sealed record KubeResource(string Group, string Version, string Plural, string Kind, bool Namespaced)
 {
+    /// <summary>Defined by a CustomResourceDefinition (GKE's, Managed Prometheus's): a cluster may not serve it.</summary>
+    public bool IsCustom { get; private init; }
+
     private static readonly KubeResource[] Known =
     [
         new(string.Empty, "v1", "namespaces", "Namespace", false),
@@ -185,7 +195,10 @@ public sealed record KubeResource(string Group, string Version, string Plural, s
         new("batch", "v1", "jobs", "Job", true),
         new("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true),
         new("networking.k8s.io", "v1", "ingresses", "Ingress", true),
-        new("networking.gke.io", "v1", "managedcertificates", "ManagedCertificate", true),
+        new("networking.gke.io", "v1", "managedcertificates", "ManagedCertificate", true) { IsCustom = true },
+        new("networking.gke.io", "v1beta1", "frontendconfigs", "FrontendConfig", true) { IsCustom = true },
+        new("cloud.google.com", "v1", "backendconfigs", "BackendConfig", true) { IsCustom = true },
+        new("monitoring.googleapis.com", "v1", "podmonitorings", "PodMonitoring", true) { IsCustom = true },
         new("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true),
         new("coordination.k8s.io", "v1", "leases", "Lease", true),
     ];

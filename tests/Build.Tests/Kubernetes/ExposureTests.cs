@@ -96,7 +96,7 @@ public sealed class ExposureTests
     }
 
     [Test]
-    public async Task Going_back_to_expose_none_deletes_the_ingress()
+    public async Task Going_back_to_expose_none_deletes_the_ingress_its_gke_objects_and_the_load_balancer_policy()
     {
         // Given
         await using var cluster = await KubeTestEnvironment.StartAsync();
@@ -109,8 +109,33 @@ public sealed class ExposureTests
         Assert.Multiple(() =>
         {
             Assert.That(run.ExitCode, Is.Zero, run.ToString());
-            Assert.That(cluster.Server.Get("Ingress", Ns, "mlflow"), Is.Null);
-            Assert.That(run.Output, Does.Contain("delete ingress.networking.k8s.io/mlflow"));
+            foreach (var (kind, name) in new[] { ("Ingress", "mlflow"), ("ManagedCertificate", "mlflow"), ("BackendConfig", "mlflow"), ("FrontendConfig", "mlflow"), ("NetworkPolicy", "mlflow-load-balancer") })
+            {
+                Assert.That(cluster.Server.Get(kind, Ns, name), Is.Null, $"{kind}/{name}");
+            }
+
+            Assert.That(run.Output, Does.Contain("delete ingress.networking.k8s.io/mlflow").And.Contain("delete managedcertificate.networking.gke.io/mlflow"));
+        });
+    }
+
+    [Test]
+    public async Task On_a_cluster_without_gke_and_managed_prometheus_crds_deploy_and_prune_ignore_their_kinds()
+    {
+        // Given a cluster that serves none of the custom kinds the optional components use
+        await using var cluster = await KubeTestEnvironment.StartAsync(unservedGroups: ["networking.gke.io", "cloud.google.com", "monitoring.googleapis.com"]);
+
+        // When
+        var first = await cluster.Build("in-cluster").RunAsync(KubeTestEnvironment.ThroughPrune);
+        var writesBefore = cluster.Server.Mutations.Count;
+        var second = await cluster.Build("in-cluster").RunAsync(KubeTestEnvironment.ThroughPrune);
+
+        // Then
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.ExitCode, Is.Zero, first.ToString());
+            Assert.That(second.ExitCode, Is.Zero, second.ToString());
+            Assert.That(cluster.Server.Mutations.Skip(writesBefore), Is.Empty, "a redeploy writes nothing");
+            Assert.That(cluster.Server.Requests.Where(request => request.Path.Contains("/apis/networking.gke.io/", StringComparison.Ordinal)), Is.Not.Empty, "Prune asked for ManagedCertificates");
         });
     }
 

@@ -55,13 +55,14 @@ public sealed class KubeTestEnvironment : IAsyncDisposable
 
     public string Kubeconfig { get; }
 
-    public static async Task<KubeTestEnvironment> StartAsync(string currentContext = Context)
+    /// <param name="unservedGroups">API groups the fake cluster leaves out, as a cluster without their CRDs.</param>
+    public static async Task<KubeTestEnvironment> StartAsync(string currentContext = Context, IReadOnlyList<string>? unservedGroups = null)
     {
         RequireKubectl();
         var registry = await LocalRegistry.StartAsync();
         var digest = await registry.PushSyntheticImageAsync(ImageName, ImageTag);
         var mirrored = await ThirdPartyImages.MirrorAsync(registry);
-        return new KubeTestEnvironment(await FakeKubeApiServer.StartAsync(), registry, digest, currentContext) { MirroredImages = mirrored };
+        return new KubeTestEnvironment(await FakeKubeApiServer.StartAsync([.. unservedGroups ?? []]), registry, digest, currentContext) { MirroredImages = mirrored };
     }
 
     /// <summary>The build, with settings for this cluster on <paramref name="database"/> ("in-cluster" or "cloud-sql").</summary>

@@ -74,6 +74,22 @@ public sealed class KubernetesStepsTests
     }
 
     [Test]
+    public async Task Turning_metrics_off_deletes_the_pod_monitoring_and_the_collectors_policy()
+    {
+        await using var cluster = await KubeTestEnvironment.StartAsync();
+        var withMetrics = cluster.Build("in-cluster");
+        withMetrics.Environment["METRICS"] = "true";
+        Assert.That((await withMetrics.RunAsync(KubeTestEnvironment.ThroughPrune)).ExitCode, Is.Zero);
+
+        var run = await cluster.Build("in-cluster").RunAsync(KubeTestEnvironment.ThroughPrune);
+
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        Assert.That(cluster.Server.Get("PodMonitoring", Ns, "mlflow"), Is.Null);
+        Assert.That(cluster.Server.Get("NetworkPolicy", Ns, "mlflow-metrics"), Is.Null);
+        Assert.That(run.Output, Does.Contain("delete podmonitoring.monitoring.googleapis.com/mlflow"));
+    }
+
+    [Test]
     public async Task A_third_party_tag_the_registry_lacks_stops_Apply_with_exit_code_2_before_any_change()
     {
         await using var cluster = await KubeTestEnvironment.StartAsync();

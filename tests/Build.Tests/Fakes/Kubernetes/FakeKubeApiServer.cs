@@ -36,10 +36,10 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     private int _inFlight;
     private int _mutationsBeforeOutage = -1;
 
-    private FakeKubeApiServer(WebApplication app)
+    private FakeKubeApiServer(WebApplication app, IReadOnlySet<string> unservedGroups)
     {
         _app = app;
-        Catalog = new ResourceCatalog();
+        Catalog = new ResourceCatalog(unservedGroups);
         Store = new ObjectStore();
         Controller = new WorkloadController(Store, Catalog, _stopping.Token);
     }
@@ -64,10 +64,11 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
 
     public IReadOnlyList<RecordedRequest> AllMutations => Requests.Where(request => request.IsMutation).ToList();
 
-    public static async Task<FakeKubeApiServer> StartAsync()
+    /// <param name="unservedGroups">API groups left out, as on a cluster without their CRDs (GKE's, Managed Prometheus's).</param>
+    public static async Task<FakeKubeApiServer> StartAsync(params string[] unservedGroups)
     {
         var app = LoopbackWebApplication.Create();
-        var server = new FakeKubeApiServer(app);
+        var server = new FakeKubeApiServer(app, unservedGroups.ToHashSet(StringComparer.Ordinal));
         app.Run(server.HandleAsync);
         await app.StartAsync();
         return server;
@@ -198,7 +199,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         {
             "/version" => ResourceCatalog.Load("version.json"),
             "/api" => ResourceCatalog.Load("api.json"),
-            "/apis" => ResourceCatalog.Load("apis.json"),
+            "/apis" => Catalog.Groups(),
             "/api/v1" => Catalog.ResourceList("v1"),
             "/openapi/v3" => Catalog.OpenApiRoot(),
             _ when path.StartsWith("/apis/", StringComparison.Ordinal) => Catalog.ResourceList(path["/apis/".Length..]),

@@ -26,12 +26,20 @@ public sealed class ResourceCatalog
 
     private readonly Dictionary<string, JsonObject> _resourceLists = new(StringComparer.Ordinal);
 
-    public ResourceCatalog()
+    private readonly IReadOnlySet<string> _unservedGroups;
+
+    /// <param name="unservedGroups">API groups this cluster does not serve, as one without a CRD installed (e.g. networking.gke.io).</param>
+    public ResourceCatalog(IReadOnlySet<string> unservedGroups)
     {
+        _unservedGroups = unservedGroups;
         foreach (var file in Directory.GetFiles(Folder, "api*-*.json"))
         {
             var list = Load(Path.GetFileName(file));
-            _resourceLists[list["groupVersion"]!.GetValue<string>()] = list;
+            var groupVersion = list["groupVersion"]!.GetValue<string>();
+            if (!unservedGroups.Contains(groupVersion.Split('/')[0]))
+            {
+                _resourceLists[groupVersion] = list;
+            }
         }
 
         Types = _resourceLists.Values.SelectMany(list =>
@@ -48,6 +56,15 @@ public sealed class ResourceCatalog
     public IReadOnlyList<ResourceType> Types { get; }
 
     public static JsonObject Load(string fileName) => JsonNode.Parse(File.ReadAllText(Path.Combine(Folder, fileName)))!.AsObject();
+
+    /// <summary>GET /apis: the served groups.</summary>
+    public JsonObject Groups()
+    {
+        var groups = Load("apis.json");
+        var served = groups["groups"]!.AsArray().Where(group => !_unservedGroups.Contains(group!["name"]!.GetValue<string>())).Select(group => group!.DeepClone());
+        groups["groups"] = new JsonArray([.. served]);
+        return groups;
+    }
 
     public JsonObject? ResourceList(string groupVersion) => _resourceLists.GetValueOrDefault(groupVersion)?.DeepClone().AsObject();
 
