@@ -74,29 +74,16 @@ public sealed partial class ManifestExecutionTests(string database)
         }
     }
 
-    [Test]
-    public async Task The_migration_step_alone_brings_an_empty_database_to_the_newest_schema()
+    [TestCase(1)]
+    [TestCase(2)]
+    public async Task Migration_steps_started_at_once_on_an_empty_database_all_succeed_and_leave_the_newest_schema(int copies)
     {
         // Given
         using var timeout = new CancellationTokenSource(TestTimeout);
         var empty = await _applied.CreateDatabaseAsync();
 
         // When
-        await using var jobs = await _applied.RunJobsAsync(empty, copies: 1, timeout.Token);
-
-        // Then
-        Assert.That(await MlflowSchema.RevisionAsync(_applied.Mlflow, _applied.LocalUri(empty)), Is.EqualTo(await MlflowSchema.HeadRevisionAsync(_applied.Mlflow)));
-    }
-
-    [Test]
-    public async Task Two_migrations_racing_on_an_empty_database_both_succeed_and_leave_the_newest_schema()
-    {
-        // Given
-        using var timeout = new CancellationTokenSource(TestTimeout);
-        var empty = await _applied.CreateDatabaseAsync();
-
-        // When
-        await using var jobs = await _applied.RunJobsAsync(empty, copies: 2, timeout.Token);
+        await using var jobs = await _applied.RunJobsAsync(empty, copies, timeout.Token);
 
         // Then
         Assert.That(await MlflowSchema.RevisionAsync(_applied.Mlflow, _applied.LocalUri(empty)), Is.EqualTo(await MlflowSchema.HeadRevisionAsync(_applied.Mlflow)));
