@@ -1,6 +1,4 @@
 using System.Text.Json.Serialization;
-using k8s;
-using k8s.Models;
 
 namespace MlflowGke.Build.Tests.Deployment;
 
@@ -8,23 +6,7 @@ namespace MlflowGke.Build.Tests.Deployment;
 /// GKE Ingress's custom kinds (ManagedCertificate, BackendConfig, FrontendConfig), the fields the manifests use, so
 /// that strict loading (see <see cref="KubernetesSchema"/>) refuses a misspelt one.
 /// </summary>
-public abstract class GkeObject<TSpec> : IKubernetesObject<V1ObjectMeta>
-    where TSpec : new()
-{
-    [JsonPropertyName("apiVersion")]
-    public string ApiVersion { get; set; } = string.Empty;
-
-    [JsonPropertyName("kind")]
-    public string Kind { get; set; } = string.Empty;
-
-    [JsonPropertyName("metadata")]
-    public V1ObjectMeta Metadata { get; set; } = new();
-
-    [JsonPropertyName("spec")]
-    public TSpec Spec { get; set; } = new();
-}
-
-public sealed class ManagedCertificate : GkeObject<ManagedCertificateSpec>
+public sealed class ManagedCertificate : CustomObject<ManagedCertificateSpec>
 {
     public const string TypeKey = "networking.gke.io/v1/ManagedCertificate";
 }
@@ -35,7 +17,7 @@ public sealed class ManagedCertificateSpec
     public IList<string> Domains { get; set; } = [];
 }
 
-public sealed class BackendConfig : GkeObject<BackendConfigSpec>
+public sealed class BackendConfig : CustomObject<BackendConfigSpec>
 {
     public const string TypeKey = "cloud.google.com/v1/BackendConfig";
 }
@@ -86,7 +68,7 @@ public sealed class IapOAuthClientCredentials
 }
 
 /// <summary>GKE serves FrontendConfig only as networking.gke.io/v1beta1.</summary>
-public sealed class FrontendConfig : GkeObject<FrontendConfigSpec>
+public sealed class FrontendConfig : CustomObject<FrontendConfigSpec>
 {
     public const string TypeKey = "networking.gke.io/v1beta1/FrontendConfig";
 }

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using k8s;
 using k8s.Models;
 
 namespace MlflowGke.Build.Tests.Deployment;
@@ -8,21 +7,9 @@ namespace MlflowGke.Build.Tests.Deployment;
 /// Google Cloud Managed Service for Prometheus's PodMonitoring (monitoring.googleapis.com/v1), the fields the manifests
 /// use, so that strict loading (see <see cref="KubernetesSchema"/>) refuses a misspelt one.
 /// </summary>
-public sealed class PodMonitoring : IKubernetesObject<V1ObjectMeta>
+public sealed class PodMonitoring : CustomObject<PodMonitoringSpec>
 {
     public const string TypeKey = "monitoring.googleapis.com/v1/PodMonitoring";
-
-    [JsonPropertyName("apiVersion")]
-    public string ApiVersion { get; set; } = string.Empty;
-
-    [JsonPropertyName("kind")]
-    public string Kind { get; set; } = string.Empty;
-
-    [JsonPropertyName("metadata")]
-    public V1ObjectMeta Metadata { get; set; } = new();
-
-    [JsonPropertyName("spec")]
-    public PodMonitoringSpec Spec { get; set; } = new();
 }
 
 public sealed class PodMonitoringSpec
