@@ -21,6 +21,8 @@ public static class NetworkPolicyCheck
             return NotChecked("set PROJECT_ID, REGION and CLUSTER_NAME to read the cluster");
         }
 
+        var location = LocationInContext(settings.KubeContext, project, cluster) ?? region;
+
         if (!haveCredentials)
         {
             return NotChecked("no Google credentials");
@@ -30,10 +32,10 @@ public static class NetworkPolicyCheck
         timeout.CancelAfter(Timeout);
         try
         {
-            var networking = await container().GetNetworkingAsync(project, region, cluster, timeout.Token);
+            var networking = await container().GetNetworkingAsync(project, location, cluster, timeout.Token);
             return networking switch
             {
-                null => NotChecked($"no cluster {cluster} in {region} of project {project} (a zonal cluster is not looked up)"),
+                null => NotChecked($"no cluster {cluster} in {location} of project {project} (for a zonal cluster, KUBE_CONTEXT gke_{project}_ZONE_{cluster} names its zone)"),
                 { EnforcesNetworkPolicy: true } => new DoctorCheck(Name, true, $"enforced on {cluster}: {networking}", Fix),
                 _ => new DoctorCheck(Name, false, $"NOT enforced on {cluster} ({networking}): the NetworkPolicies are stored but ignored, so every pod can reach MLflow and its database", Fix, Required: false),
             };
@@ -43,6 +45,10 @@ public static class NetworkPolicyCheck
             return NotChecked(exception.Message.Split('\n')[0]);
         }
     }
+
+    /// <summary>The zone or region of a context gcloud named for this project's cluster (gke_PROJECT_LOCATION_CLUSTER).</summary>
+    private static string? LocationInContext(string? kubeContext, string project, string cluster) =>
+        kubeContext?.Split('_') is ["gke", var contextProject, var location, var contextCluster] && contextProject == project && contextCluster == cluster ? location : null;
 
     private static DoctorCheck NotChecked(string reason) => new(Name, false, $"not checked: {reason}", Fix, Required: false);
 }

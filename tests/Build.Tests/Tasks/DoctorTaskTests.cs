@@ -84,6 +84,23 @@ public sealed class DoctorTaskTests
     }
 
     [Test]
+    public async Task A_zonal_cluster_is_read_in_the_zone_its_gcloud_context_names()
+    {
+        // Given a zonal cluster, and the context gcloud container clusters get-credentials names for it
+        await using var google = await GoogleTestSetup.StartFakeAsync();
+        google.Clusters["europe-west1-b/ml"] = JsonNode.Parse("""{"networkConfig":{"datapathProvider":"ADVANCED_DATAPATH"}}""")!.AsObject();
+        var build = GoogleTestSetup.Process(google);
+        build.Environment["CLUSTER_NAME"] = "ml";
+        build.Environment["KUBE_CONTEXT"] = $"gke_{GoogleTestSetup.Project}_europe-west1-b_ml";
+
+        // When
+        var result = await build.RunAsync("--target=Doctor");
+
+        // Then
+        Assert.That(result.Output, Does.Match(@"pass\s+network policy\s+enforced on ml: GKE Dataplane V2"), result.ToString());
+    }
+
+    [Test]
     public async Task Network_policy_is_not_checked_without_a_cluster_to_read()
     {
         await using var google = await GoogleTestSetup.StartFakeAsync();
