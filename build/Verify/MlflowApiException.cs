@@ -36,4 +36,7 @@ public sealed class MlflowApiException : Exception
     public string Detail { get; }
 
     public bool IsUnreachable => StatusCode == null;
+
+    /// <summary>The TLS handshake failed: no certificate this machine trusts for the host, or none served yet.</summary>
+    public bool IsTlsFailure => InnerException is HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError };
 }

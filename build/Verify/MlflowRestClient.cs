@@ -11,7 +11,7 @@ namespace MlflowGke.Build.Verify;
 /// <summary>
 /// MLflow's REST API over <see cref="HttpClient"/>. Answers without a body MLflow would send, and no answer at all,
 /// become <see cref="MlflowApiException"/>. Refused connections and 429/502/503/504 are retried a few times with
-/// capped, jittered backoff; every other error is permanent and reported at once.
+/// capped, jittered backoff; every other error (a failed TLS handshake too) is permanent and reported at once.
 /// </summary>
 public sealed class MlflowRestClient : IMlflowApi
 {
@@ -38,7 +38,7 @@ public sealed class MlflowRestClient : IMlflowApi
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
                 ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
-                    .Handle<HttpRequestException>()
+                    .Handle<HttpRequestException>(exception => exception.HttpRequestError != HttpRequestError.SecureConnectionError)
                     .HandleResult(response => response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout),
                 MaxRetryAttempts = 3,
                 BackoffType = DelayBackoffType.Exponential,
@@ -166,7 +166,9 @@ public sealed class MlflowRestClient : IMlflowApi
         }
         catch (HttpRequestException exception)
         {
-            throw new MlflowApiException(request, exception.Message, exception);
+            // A TLS failure says why only in its inner exception ("...certificate chain: UntrustedRoot").
+            var detail = exception.InnerException is { } cause && exception.HttpRequestError == HttpRequestError.SecureConnectionError ? $"{exception.Message} {cause.Message}" : exception.Message;
+            throw new MlflowApiException(request, detail, exception);
         }
         catch (TaskCanceledException exception) when (!cancellationToken.IsCancellationRequested)
         {

@@ -50,6 +50,7 @@ public sealed class SmokeTestDiagnosis(DiagnosisFacts facts)
 
     private string Cause(SmokeStep step, MlflowApiException error) => error switch
     {
+        { IsTlsFailure: true } => TlsFailed(error),
         { IsUnreachable: true } => Unreachable(error),
         { StatusCode: HttpStatusCode.Forbidden } when Mentions(error, "Invalid Host header", "DNS rebinding") => HostNotAllowed(),
         _ when IsArtifactStep(step) => ArtifactCause(step, error),
@@ -64,6 +65,11 @@ public sealed class SmokeTestDiagnosis(DiagnosisFacts facts)
     private string Unreachable(MlflowApiException error) => facts.ThroughPortForward
         ? $"the MLflow server did not answer through the port-forward to {facts.Server} ({error.Detail}). Make sure the rollout is ready (--target=WaitReady, or kubectl rollout status deployment/mlflow --namespace {facts.Namespace}) and read {MlflowLogs}."
         : $"the MLflow server at {facts.Server} is not reachable ({error.Detail}). Check {SettingNames.MlflowUrl} and that the server is exposed to this machine, or leave {SettingNames.MlflowUrl} unset to reach svc/mlflow through kubectl port-forward; right after a deploy, run --target=WaitReady first.";
+
+    private string TlsFailed(MlflowApiException error) =>
+        $"the TLS handshake with {facts.Server} failed ({error.Detail}). Behind the Ingress (EXPOSE=ingress) HTTPS works only once the Google-managed certificate is Active, "
+        + $"which needs the DNS A record of {SettingNames.MlflowHostname} to point at the Ingress's address: run --target=Doctor, and see kubectl describe managedcertificate mlflow --namespace {facts.Namespace}. "
+        + "Otherwise this machine does not trust the server's certificate: add its CA to the system's trust store (or SSL_CERT_FILE).";
 
     private string HostNotAllowed() =>
         $"MLflow refused the Host header '{facts.HostHeader}' (MLflow 3.5 and later reject Host headers not in --allowed-hosts, against DNS rebinding). "

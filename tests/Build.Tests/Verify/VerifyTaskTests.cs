@@ -183,6 +183,50 @@ public sealed class VerifyTaskTests
     }
 
     [Test]
+    public async Task Verify_runs_over_https_when_this_machine_trusts_the_servers_certificate()
+    {
+        // Given MLflow behind HTTPS, as the Ingress serves it
+        using var certificate = new TestCertificate();
+        await using var https = await FakeMlflowServer.StartAsync(certificate.Certificate);
+        https.BasicAuth = (TrackingUser, TrackingPassword);
+
+        // When
+        var result = await VerifyAsync(https, certificate.TrustFile);
+
+        // Then
+        Assert.Multiple(() =>
+        {
+            Assert.That(https.Uri.Scheme, Is.EqualTo("https"));
+            Assert.That(result.ExitCode, Is.Zero, result.ToString);
+            Assert.That(https.Runs.Single().Deleted, Is.True, "the whole smoke test ran over TLS");
+        });
+    }
+
+    [Test]
+    public async Task A_certificate_this_machine_does_not_trust_fails_verify_at_once_and_names_the_managed_certificate()
+    {
+        // Given MLflow behind HTTPS with a certificate no trusted root signed (as before Google's is Active)
+        using var certificate = new TestCertificate();
+        using var otherRoot = new TestCertificate();
+        await using var https = await FakeMlflowServer.StartAsync(certificate.Certificate);
+        https.BasicAuth = (TrackingUser, TrackingPassword);
+
+        // When
+        var result = await VerifyAsync(https, otherRoot.TrustFile);
+
+        // Then
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString);
+            Assert.That(result.All, Does.Contain($"Verify failed while checking /health: the TLS handshake with {https.Uri} (MLFLOW_URL) failed"));
+            Assert.That(result.All, Does.Contain("errors in the certificate chain: UntrustedRoot"));
+            Assert.That(result.All, Does.Contain("kubectl describe managedcertificate mlflow"));
+            Assert.That(result.All, Does.Not.Contain("Retry"), "a failed handshake is not retried");
+            Assert.That(https.Requests, Is.Empty);
+        });
+    }
+
+    [Test]
     public async Task A_server_that_answers_the_api_without_credentials_fails_verify_with_auth_basic()
     {
         // Given
@@ -309,11 +353,19 @@ public sealed class VerifyTaskTests
         return build.RunAsync("--target=Verify", $"--mlflow-url={_mlflow.Uri}", "--auth=iap", "--expose=ingress", "--mlflow-hostname=mlflow.example.org", "--iap-client-id=123456789012-abcdef0123456789.apps.googleusercontent.com");
     }
 
-    private Task<BuildResult> VerifyAsync(params string[] arguments)
+    private Task<BuildResult> VerifyAsync(params string[] arguments) => VerifyAsync(_mlflow, trustFile: null, arguments);
+
+    /// <param name="trustFile">The only certificates the build trusts (SSL_CERT_FILE); null leaves the system's.</param>
+    private static Task<BuildResult> VerifyAsync(FakeMlflowServer server, string? trustFile, params string[] arguments)
     {
         var build = new BuildProcess();
         build.Environment["MLFLOW_TRACKING_USERNAME"] = TrackingUser;
         build.Environment["MLFLOW_TRACKING_PASSWORD"] = TrackingPassword;
-        return build.RunAsync(["--target=Verify", $"--mlflow-url={_mlflow.Uri}", .. arguments]);
+        if (trustFile != null)
+        {
+            build.Environment["SSL_CERT_FILE"] = trustFile;
+        }
+
+        return build.RunAsync(["--target=Verify", $"--mlflow-url={server.Uri}", .. arguments]);
     }
 }

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -76,9 +77,10 @@ public sealed class FakeMlflowServer : IAsyncDisposable
         }
     }
 
-    public static async Task<FakeMlflowServer> StartAsync()
+    /// <param name="tlsCertificate">Serve HTTPS with it, as the load balancer in front of an exposed server does.</param>
+    public static async Task<FakeMlflowServer> StartAsync(X509Certificate2? tlsCertificate = null)
     {
-        var server = new FakeMlflowServer(LoopbackWebApplication.Create());
+        var server = new FakeMlflowServer(LoopbackWebApplication.Create(tlsCertificate));
         await server._app.StartAsync();
         server.Uri = server._app.BaseUri();
         return server;
