@@ -20,8 +20,8 @@ public sealed class BackupTests
     public async Task A_cloud_sql_rollout_with_a_migration_takes_a_backup_run_before_the_migration_job_is_created()
     {
         // Given a ready deploy, and a new image whose migration is due
-        await using var environment = await DeployEnvironment.StartAsync();
-        var oldImage = await DeployThenMigrationDueAsync(environment, "cloud-sql");
+        await using var environment = await DeployEnvironment.DeployedAsync("cloud-sql");
+        var oldImage = MakeMigrationDue(environment);
         var instance = environment.Google.CloudSql.Instance(GoogleTestSetup.Project, GoogleTestSetup.Instance)!;
         Assert.That(instance.BackupRuns, Is.Empty, "the first deploy found an empty database: nothing to back up");
         var kubeRequestsBefore = environment.Kube.Requests.Count;
@@ -50,8 +50,8 @@ public sealed class BackupTests
     public async Task An_in_cluster_rollout_with_a_migration_runs_the_dump_job_to_completion_before_the_migration_job_is_created()
     {
         // Given a ready deploy, and a new image whose migration is due
-        await using var environment = await DeployEnvironment.StartAsync();
-        await DeployThenMigrationDueAsync(environment, "in-cluster");
+        await using var environment = await DeployEnvironment.DeployedAsync("in-cluster");
+        MakeMigrationDue(environment);
         var kubeRequestsBefore = environment.Kube.Requests.Count;
 
         // When
@@ -79,8 +79,8 @@ public sealed class BackupTests
     public async Task With_skip_backup_the_migration_runs_without_a_backup_and_the_log_says_so_loudly()
     {
         // Given a ready deploy, and a new image whose migration is due
-        await using var environment = await DeployEnvironment.StartAsync();
-        await DeployThenMigrationDueAsync(environment, "cloud-sql");
+        await using var environment = await DeployEnvironment.DeployedAsync("cloud-sql");
+        MakeMigrationDue(environment);
 
         // When
         var upgrade = await environment.Build("cloud-sql").RunAsync("--target=Deploy", "--skip-backup");
@@ -99,8 +99,8 @@ public sealed class BackupTests
     public async Task A_plan_lists_the_backup_it_would_take_before_a_migration_and_takes_none()
     {
         // Given a ready in-cluster deploy, and a new image
-        await using var environment = await DeployEnvironment.StartAsync();
-        await DeployThenMigrationDueAsync(environment, "in-cluster");
+        await using var environment = await DeployEnvironment.DeployedAsync("in-cluster");
+        MakeMigrationDue(environment);
         var push = await environment.Build("in-cluster").RunAsync("--target=PushImage");
         Assert.That(push.ExitCode, Is.Zero, push.ToString());
         var kubeWrites = environment.Kube.Mutations.Count;
@@ -117,11 +117,9 @@ public sealed class BackupTests
         });
     }
 
-    /// <summary>A first Deploy on an empty database, then a new image whose check and migration Job report a new schema head; returns the deployed image.</summary>
-    private static async Task<string> DeployThenMigrationDueAsync(DeployEnvironment environment, string database)
+    /// <summary>After a first Deploy on an empty database, a new image whose check and migration Job report a new schema head; returns the deployed image.</summary>
+    private static string MakeMigrationDue(DeployEnvironment environment)
     {
-        var first = await environment.Build(database).RunAsync("--target=Deploy");
-        Assert.That(first.ExitCode, Is.Zero, first.ToString());
         environment.Image.ChangeMarker("a new migration\n");
         environment.Kube.Controller.JobLogs = MigrationDueLogs;
         return environment.DeploymentImage("mlflow")!;

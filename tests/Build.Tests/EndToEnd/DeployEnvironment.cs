@@ -60,6 +60,23 @@ public sealed class DeployEnvironment : IAsyncDisposable
         return new DeployEnvironment(await FakeKubeApiServer.StartAsync(), await GoogleTestSetup.StartFakeAsync(), registry);
     }
 
+    /// <summary>A started environment that one successful Deploy on <paramref name="database"/> has already reached; the test fails when that Deploy fails.</summary>
+    public static async Task<DeployEnvironment> DeployedAsync(string database)
+    {
+        var environment = await StartAsync();
+        try
+        {
+            var deploy = await environment.Build(database).RunAsync("--target=Deploy");
+            Assert.That(deploy.ExitCode, Is.Zero, deploy.ToString());
+            return environment;
+        }
+        catch
+        {
+            await environment.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>Build.dll with the Google settings of <see cref="GoogleTestSetup.Process"/> plus this cluster, registry and image context.</summary>
     public BuildProcess Build(string database)
     {

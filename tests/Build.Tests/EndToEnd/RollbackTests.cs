@@ -12,9 +12,7 @@ public sealed class RollbackTests
     public async Task A_crashing_new_image_is_rolled_back_to_the_previous_digest()
     {
         // Given a ready deploy, and a new image whose server crashes
-        await using var environment = await DeployEnvironment.StartAsync();
-        var first = await environment.Build("in-cluster").RunAsync("--target=Deploy");
-        Assert.That(first.ExitCode, Is.Zero, first.ToString());
+        await using var environment = await DeployEnvironment.DeployedAsync("in-cluster");
         var ready = environment.DeploymentImage("mlflow");
         environment.Kube.Controller.JobLogs = ["schema before: bf29a5ff90ea", "schema head: bf29a5ff90ea", "schema after: bf29a5ff90ea"]; // no migration due
         environment.Image.ChangeMarker("crashes\n");
@@ -37,9 +35,7 @@ public sealed class RollbackTests
     public async Task With_no_rollback_the_failed_image_stays()
     {
         // Given a ready deploy, and a new image whose server crashes
-        await using var environment = await DeployEnvironment.StartAsync();
-        var first = await environment.Build("in-cluster").RunAsync("--target=Deploy");
-        Assert.That(first.ExitCode, Is.Zero, first.ToString());
+        await using var environment = await DeployEnvironment.DeployedAsync("in-cluster");
         environment.Image.ChangeMarker("crashes\n");
         environment.Kube.Controller.SetBehaviour("mlflow", PodBehaviour.CrashLoop);
 
@@ -59,9 +55,7 @@ public sealed class RollbackTests
     public async Task After_a_schema_migration_a_crashing_image_is_not_rolled_back_below_the_schema()
     {
         // Given a ready deploy, and a new image whose migration moves the schema on (after a backup) and whose server crashes
-        await using var environment = await DeployEnvironment.StartAsync();
-        var first = await environment.Build("cloud-sql").RunAsync("--target=Deploy");
-        Assert.That(first.ExitCode, Is.Zero, first.ToString());
+        await using var environment = await DeployEnvironment.DeployedAsync("cloud-sql");
         environment.Image.ChangeMarker("migrates and crashes\n");
         environment.Kube.Controller.JobLogs = ["schema before: bf29a5ff90ea", "schema head: 1b5f0d9ad7c1", "schema after: 1b5f0d9ad7c1"];
         environment.Kube.Controller.SetBehaviour("mlflow", PodBehaviour.CrashLoop);

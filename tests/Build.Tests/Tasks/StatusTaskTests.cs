@@ -13,9 +13,7 @@ public sealed class StatusTaskTests
     public async Task After_a_deploy_status_reports_in_sync_with_exit_code_0_and_writes_nothing(string database)
     {
         // Given
-        await using var environment = await DeployEnvironment.StartAsync();
-        var deploy = await environment.Build(database).RunAsync("--target=Deploy");
-        Assert.That(deploy.ExitCode, Is.Zero, deploy.ToString());
+        await using var environment = await DeployEnvironment.DeployedAsync(database);
         var (kubeWrites, googleWrites) = (environment.Kube.AllMutations.Count, environment.Google.MutatingRequests.Count);
 
         // When
@@ -39,9 +37,7 @@ public sealed class StatusTaskTests
     public async Task After_a_manual_scale_and_image_change_status_reports_the_drift_with_exit_code_4()
     {
         // Given a deploy, then changes made by hand
-        await using var environment = await DeployEnvironment.StartAsync();
-        var deploy = await environment.Build("in-cluster").RunAsync("--target=Deploy");
-        Assert.That(deploy.ExitCode, Is.Zero, deploy.ToString());
+        await using var environment = await DeployEnvironment.DeployedAsync("in-cluster");
         await environment.KubectlAsync("patch", "deployment/mlflow", "--type=merge", "--patch={\"spec\":{\"replicas\":3}}");
         await environment.KubectlAsync("set", "image", "deployment/mlflow", "mlflow=registry.example/mlflow:hand-made");
         var kubeWrites = environment.Kube.AllMutations.Count;
