@@ -25,7 +25,8 @@ public static class TimeLimitedWait
         cancellationToken.ThrowIfCancellationRequested();
         if (!exited)
         {
-            process.Kill();
+            // Cake's timed wait has killed it already. Its Kill() would also wait until every child that inherited the
+            // output has closed it, which one that lives on (the versioned kubectl gcloud's dispatcher starts) may not.
             return false;
         }
 
