@@ -9,14 +9,17 @@ using MlflowGke.Build.Settings;
 
 namespace MlflowGke.Build.Kubernetes;
 
-/// <summary>The schema revisions the migration Job printed (null when its pod and logs are gone).</summary>
-public sealed record SchemaMigration(string Job, string? Before, string? After)
+/// <summary>
+/// The schema revisions the migration Job printed (null when its pod and logs are gone): MLflow's tracking schema, and
+/// with AUTH=basic the basic-auth app's (its own alembic history in the database mlflow_auth).
+/// </summary>
+public sealed record SchemaMigration(string Job, string? Before, string? After, string? AuthBefore = null, string? AuthAfter = null)
 {
     public override string ToString() => $"{Before ?? "unknown"} → {After ?? "unknown"} (migration Job {Job})";
 
-    /// <summary>Reads the "schema before: REV" and "schema after: REV" lines of migrate.py.</summary>
+    /// <summary>Reads the "schema before|after: REV" and "auth schema before|after: REV" lines of migrate.py.</summary>
     public static SchemaMigration Parse(string job, string logs) =>
-        new(job, SchemaState.Line(logs, "schema before:"), SchemaState.Line(logs, "schema after:"));
+        new(job, SchemaState.Line(logs, "schema before:"), SchemaState.Line(logs, "schema after:"), SchemaState.Line(logs, "auth schema before:"), SchemaState.Line(logs, "auth schema after:"));
 }
 
 /// <summary>The migration Job failed; the message carries its reason, events and the last pod's logs.</summary>

@@ -30,7 +30,7 @@ public sealed class ServerRollback(IKubectl kubectl, ChangeGate changes, ICakeLo
         }
 
         var record = await ReadAsync(cancellationToken);
-        var ready = new LastReady(Template(live), migration?.After ?? record?.Schema);
+        var ready = new LastReady(Template(live), migration?.After ?? record?.Schema, migration?.AuthAfter ?? record?.AuthSchema);
         if (ready == record)
         {
             return;
@@ -46,7 +46,7 @@ public sealed class ServerRollback(IKubectl kubectl, ChangeGate changes, ICakeLo
                 ["namespace"] = kubectl.Namespace,
                 ["labels"] = new JsonObject { ["app.kubernetes.io/managed-by"] = KubectlObjects.DeployFieldManager },
             },
-            ["data"] = new JsonObject { ["template"] = ready.Template, ["schema"] = ready.Schema ?? string.Empty },
+            ["data"] = new JsonObject { ["template"] = ready.Template, ["schema"] = ready.Schema ?? string.Empty, ["auth-schema"] = ready.AuthSchema ?? string.Empty },
         };
         await changes.MakeAsync(
             $"record the ready template of {server.Resource} (image {ready.Image}) in ConfigMap {ConfigMapName}, to roll back to",
@@ -68,16 +68,16 @@ public sealed class ServerRollback(IKubectl kubectl, ChangeGate changes, ICakeLo
             return failure;
         }
 
-        var failing = new LastReady(Template(live), null).Image;
+        var failing = new LastReady(Template(live), null, null).Image;
         if (keepFailed)
         {
             return new RolloutFailedException($"{failure.Message}{Environment.NewLine}Not rolled back ({SettingNames.NoRollback}=true): {server.Resource} keeps the failed template (image {failing}); its last ready image was {record.Image}.");
         }
 
-        if (migration?.After is { } schema && record.Schema is { Length: > 0 } readySchema && schema != readySchema)
+        if (SchemaMovedOn(migration, record) is { } moved)
         {
             return new RolloutFailedException(
-                $"{failure.Message}{Environment.NewLine}Not rolled back: the migration Job {migration.Job} moved the database schema from {readySchema} to {schema}, and the last ready image {record.Image} "
+                $"{failure.Message}{Environment.NewLine}Not rolled back: the migration Job {migration!.Job} moved {moved}, and the last ready image {record.Image} "
                 + $"cannot run on it (migrations only go forward). Fix the new image and Deploy again, or go back to {record.Image} only after restoring the database from before the migration: {restoreHint}");
         }
 
@@ -100,14 +100,24 @@ public sealed class ServerRollback(IKubectl kubectl, ChangeGate changes, ICakeLo
             + $"the database schema did not change. Fix the cause above and Deploy again; {SettingNames.NoRollback}=true (--no-rollback) keeps a failed rollout for debugging.");
     }
 
+    /// <summary>"the database schema from A to B" (or the auth database's) when the migration left what the last ready image ran on.</summary>
+    private static string? SchemaMovedOn(SchemaMigration? migration, LastReady record) => migration switch
+    {
+        { After: { } schema } when record.Schema is { } readySchema && schema != readySchema => $"the database schema from {readySchema} to {schema}",
+        { AuthAfter: { } authSchema } when record.AuthSchema is { } readyAuthSchema && authSchema != readyAuthSchema => $"the auth database schema (basic-auth, {Topology.AuthDatabaseName}) from {readyAuthSchema} to {authSchema}",
+        _ => null,
+    };
+
     private async Task<LastReady?> ReadAsync(CancellationToken cancellationToken) =>
         await kubectl.GetAsync("configmap", ConfigMapName, cancellationToken) is { } stored && stored["data"]?["template"]?.GetValue<string>() is { } template
-            ? new LastReady(template, stored["data"]?["schema"]?.GetValue<string>() is { Length: > 0 } schema ? schema : null)
+            ? new LastReady(template, NonEmpty(stored, "schema"), NonEmpty(stored, "auth-schema"))
             : null;
+
+    private static string? NonEmpty(JsonObject configMap, string key) => configMap["data"]?[key]?.GetValue<string>() is { Length: > 0 } value ? value : null;
 
     private static string Template(JsonObject deployment) => deployment["spec"]!["template"]!.ToJsonString();
 
-    private sealed record LastReady(string Template, string? Schema)
+    private sealed record LastReady(string Template, string? Schema, string? AuthSchema)
     {
         public string Image => JsonNode.Parse(Template)?["spec"]?["containers"]?[0]?["image"]?.GetValue<string>() ?? "unknown";
     }

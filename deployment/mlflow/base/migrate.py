@@ -10,7 +10,7 @@ its head: it creates that database on the same server when it is missing (the in
 Cloud SQL CreateDatabase has made it), then runs what `python -m mlflow.server.auth db upgrade --url URI` runs.
 
 The URIs come from the environment (MLFLOW_BACKEND_STORE_URI), never from the command line. The lines starting with
-"schema " are read by the suite (build/Kubernetes/SchemaState.cs): keep their format.
+"schema " and "auth schema " are read by the suite (build/Kubernetes/SchemaState.cs, MigrationJob.cs): keep their format.
 
 `migrate.py --check` only reads: it prints the database's revision and this image's head and changes nothing (no
 lock, no table, no auth database), for a step that must know whether a migration is due before it changes anything.
@@ -77,12 +77,19 @@ def migrate_auth(engine, auth_uri):
     ensure_database(engine, sqlalchemy.engine.make_url(auth_uri).database)
     auth_engine = utils.create_sqlalchemy_engine_with_retry(auth_uri)
     try:
+        print(f"auth schema before: {auth_revision(auth_engine) or 'none'}", flush=True)
         auth_utils.migrate(auth_engine, "head")
-        with auth_engine.connect() as connection:
-            revision = connection.execute(sqlalchemy.text("SELECT version_num FROM alembic_version_auth")).scalar()
-        print(f"auth schema after: {revision}", flush=True)
+        print(f"auth schema after: {auth_revision(auth_engine)}", flush=True)
     finally:
         auth_engine.dispose()
+
+
+def auth_revision(auth_engine):
+    """The basic-auth database's alembic revision, None before its first migration."""
+    if not sqlalchemy.inspect(auth_engine).has_table("alembic_version_auth"):
+        return None
+    with auth_engine.connect() as connection:
+        return connection.execute(sqlalchemy.text("SELECT version_num FROM alembic_version_auth")).scalar()
 
 
 def main():

@@ -52,6 +52,32 @@ public sealed class RollbackTests
     }
 
     [Test]
+    public async Task After_an_auth_schema_migration_a_crashing_image_is_not_rolled_back_below_it()
+    {
+        // Given a ready deploy with the basic-auth database at one revision, and a new image whose migration moves only
+        // the auth schema on and whose server crashes
+        await using var environment = await DeployEnvironment.StartAsync();
+        string[] tracking = ["schema before: bf29a5ff90ea", "schema head: bf29a5ff90ea", "schema after: bf29a5ff90ea"];
+        environment.Kube.Controller.JobLogs = [.. tracking, "auth schema before: none", "auth schema after: 2ed73881770d"];
+        var first = await environment.Build("in-cluster").RunAsync("--target=Deploy");
+        Assert.That(first.ExitCode, Is.Zero, first.ToString());
+        environment.Image.ChangeMarker("migrates the auth schema and crashes\n");
+        environment.Kube.Controller.JobLogs = [.. tracking, "auth schema before: 2ed73881770d", "auth schema after: 9b1f5e2c7a40"];
+        environment.Kube.Controller.SetBehaviour("mlflow", PodBehaviour.CrashLoop);
+
+        // When
+        var broken = await environment.Build("in-cluster").RunAsync("--target=Deploy");
+
+        // Then
+        Assert.Multiple(async () =>
+        {
+            Assert.That(broken.ExitCode, Is.Not.Zero, broken.ToString());
+            Assert.That(broken.All, Does.Contain("Not rolled back: the migration Job mlflow-migrate-").And.Contain("moved the auth database schema (basic-auth, mlflow_auth) from 2ed73881770d to 9b1f5e2c7a40"));
+            Assert.That(environment.DeploymentImage("mlflow"), Is.EqualTo($"{environment.Repository}@{await environment.PushedDigestAsync()}"));
+        });
+    }
+
+    [Test]
     public async Task After_a_schema_migration_a_crashing_image_is_not_rolled_back_below_the_schema()
     {
         // Given a ready deploy, and a new image whose migration moves the schema on (after a backup) and whose server crashes

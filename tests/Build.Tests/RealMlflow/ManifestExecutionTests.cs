@@ -1,3 +1,4 @@
+using MlflowGke.Build.Kubernetes;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -86,7 +87,15 @@ public sealed partial class ManifestExecutionTests(string database)
         await using var jobs = await _applied.RunJobsAsync(empty, copies, timeout.Token);
 
         // Then
-        Assert.That(await MlflowSchema.RevisionAsync(_applied.Mlflow, _applied.LocalUri(empty)), Is.EqualTo(await MlflowSchema.HeadRevisionAsync(_applied.Mlflow)));
+        // Apply's Jobs are the migration and the read-only schema check; only the migration prints "schema after:".
+        var migrations = jobs.JobPods.Select(pod => SchemaMigration.Parse("mlflow-migrate", pod.Output)).Where(migration => migration.After != null).ToList();
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await MlflowSchema.RevisionAsync(_applied.Mlflow, _applied.LocalUri(empty)), Is.EqualTo(await MlflowSchema.HeadRevisionAsync(_applied.Mlflow)));
+            Assert.That(migrations.Select(migration => migration.AuthBefore), Does.Contain("none"), "the basic-auth database started without tables");
+            Assert.That(migrations, Has.Count.EqualTo(copies));
+            Assert.That(migrations.Select(migration => migration.AuthAfter ?? "missing").Distinct(), Has.Exactly(1).Match("^[0-9a-f]{12}$"), "every copy leaves the auth schema at its head");
+        });
     }
 
     [Test]
