@@ -12,6 +12,9 @@ namespace MlflowGke.Build;
 /// <summary>Prints the settings, validates them and runs the preflight checks for the tasks about to run, and summarises the changes at the end.</summary>
 public sealed class BuildLifetime : AsyncFrostingLifetime<BuildContext>
 {
+    private const string OpenServerWarning =
+        $"{SettingNames.Auth}=none: MLflow runs without authentication, so every pod the NetworkPolicies admit (its namespace, and namespaces labelled {SettingNames.ClientNamespaceLabel}) can read, change and delete every experiment, run and artifact. Leave {SettingNames.Auth} unset (basic) unless something in front of the server authenticates.";
+
     private IReadOnlyList<string> _tasks = [];
 
     public override async Task SetupAsync(BuildContext context, ISetupContext info)
@@ -28,6 +31,11 @@ public sealed class BuildLifetime : AsyncFrostingLifetime<BuildContext>
         if (errors.Count > 0)
         {
             throw new SettingsException(errors);
+        }
+
+        if (context.Settings.Auth == AuthMode.None && taskNames.Contains("Apply"))
+        {
+            context.Log.Warning(OpenServerWarning);
         }
 
         await DeployPreflight.RunAsync(context, TaskTypes(taskNames), context.Cancellation);

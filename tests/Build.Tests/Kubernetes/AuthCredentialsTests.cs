@@ -80,7 +80,7 @@ public sealed class AuthCredentialsTests
     }
 
     [Test]
-    public async Task Auth_none_renders_no_auth_app_and_writes_no_auth_secret()
+    public async Task Auth_none_renders_no_auth_app_writes_no_auth_secret_and_warns_that_the_server_is_open()
     {
         // Given
         await using var cluster = await KubeTestEnvironment.StartAsync();
@@ -99,6 +99,7 @@ public sealed class AuthCredentialsTests
             Assert.That(cluster.Server.Get("Secret", Ns, "mlflow-auth"), Is.Null);
             Assert.That(server, Does.Not.Contain("basic-auth").And.Not.Contains("mlflow-auth"));
             Assert.That(migration, Does.Not.Contain("MLFLOW_AUTH_DATABASE_URI"));
+            Assert.That(run.All, Does.Contain("AUTH=none: MLflow runs without authentication"));
         });
     }
 }
