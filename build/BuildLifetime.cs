@@ -6,6 +6,7 @@ using MlflowGke.Build.Backup;
 using MlflowGke.Build.GitHubActions;
 using MlflowGke.Build.Preflight;
 using MlflowGke.Build.Settings;
+using MlflowGke.Build.Tasks;
 
 namespace MlflowGke.Build;
 
@@ -33,7 +34,7 @@ public sealed class BuildLifetime : AsyncFrostingLifetime<BuildContext>
             throw new SettingsException(errors);
         }
 
-        if (context.Settings.Auth == AuthMode.None && taskNames.Contains("Apply"))
+        if (context.Settings.Auth == AuthMode.None && TaskTypes(taskNames).Contains(typeof(ApplyTask)))
         {
             context.Log.Warning(OpenServerWarning);
         }
